@@ -1,0 +1,201 @@
+"""The generated store's catalogue: categories, brands and products with prices and popularity.
+
+Sizes follow the real dataset at full scale (about 690 category ids of which 127 codes,
+4,300 brands, 206k products) and shrink sub-linearly for smaller presets so that tiny data still
+has repeat products for baskets. Popularity is Zipf-like within each category.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ecom.taxonomy import BRANDS_BY_PREFIX, CATEGORY_CODES, SYLLABLES
+
+FULL_PRODUCTS = 206_000
+FULL_BRANDS = 4_300
+CODED_SHARE = 0.68  # 31.8% of real October events have an empty category_code
+UNCODED_CATEGORIES = 440
+MIN_PRICE, MAX_PRICE = 0.77, 2574.07
+PRICE_CHANGE_SHARE = 0.37  # 70,684 of ~190k real products change price
+BRAND_CHANGE_SHARE = 0.0007  # 136 real products have two brands
+NULL_BRAND_SHARE = 0.14
+PRICE_LEVEL = 1.3  # scales every median so the view-weighted mean price is ~290 as published
+
+
+@dataclass
+class Catalogue:
+    """Column arrays, one entry per category / brand / product (indices are positions)."""
+
+    category_ids: np.ndarray  # int64, 19 digits like the real ones
+    category_codes: list[str | None]
+    code_names: list[str]  # distinct codes; category_code_index points here
+    category_code_index: np.ndarray  # int32, -1 = no code
+    brand_names: list[str]
+    product_ids: np.ndarray  # int64
+    product_category: np.ndarray  # int32 index into categories
+    product_brand: np.ndarray  # int32, -1 = no brand
+    product_alt_brand: np.ndarray  # int32, brand after the change time (same as brand for most)
+    product_price: np.ndarray  # float64 before the change time
+    product_new_price: np.ndarray  # float64 after it
+    product_change_time: np.ndarray  # float64 epoch seconds (inf = never)
+    product_weight: np.ndarray  # float64 popularity, sums to 1
+    product_launch: np.ndarray  # int64 epoch seconds when the product appears
+    product_partner: np.ndarray  # int32: the product most often bought with it
+    category_first_product: np.ndarray  # int32 start of each category's products (sorted by category)
+
+
+def _brand_names(rng: np.random.Generator, count: int) -> list[str]:
+    known: list[str] = []
+    for names in BRANDS_BY_PREFIX.values():
+        known.extend(n for n in names if n not in known)
+    names = list(known)
+    seen = set(names)
+    syllables = np.array(SYLLABLES)
+    while len(names) < count:
+        parts = rng.choice(syllables, size=rng.integers(2, 4))
+        name = "".join(parts)
+        if name not in seen:
+            seen.add(name)
+            names.append(name)
+    return names[:count] if count >= len(known) else names
+
+
+def _zipf(n: int, exponent: float, offset: float) -> np.ndarray:
+    w = (np.arange(n) + offset) ** -exponent
+    return w / w.sum()
+
+
+def build_catalogue(scale: float, rng: np.random.Generator, start: int, horizon: int) -> Catalogue:
+    """A catalogue for a dataset ``scale`` times the real one's size."""
+    n_products = int(max(2_500, FULL_PRODUCTS * min(1.0, scale) ** 0.5))
+    n_brands = int(max(200, FULL_BRANDS * min(1.0, scale) ** 0.35))
+    brand_names = _brand_names(rng, n_brands)
+    brand_index = {b: i for i, b in enumerate(brand_names)}
+    n_known = sum(1 for b in brand_names if any(b in v for v in BRANDS_BY_PREFIX.values()))
+
+    # Categories: each code gets 1-4 ids; the rest have no code.
+    codes = list(CATEGORY_CODES)
+    code_weight = np.array([CATEGORY_CODES[c][1] for c in codes])
+    code_weight = code_weight / code_weight.sum()
+    ids_per_code = 1 + rng.binomial(3, 0.35, size=len(codes))
+    cat_code_index = np.concatenate(
+        [np.repeat(np.arange(len(codes)), ids_per_code), np.full(UNCODED_CATEGORIES, -1)]
+    ).astype(np.int32)
+    n_categories = len(cat_code_index)
+    share = np.empty(n_categories)
+    pos = 0
+    for ci, k in enumerate(ids_per_code):
+        split = rng.dirichlet(np.full(k, 1.5)) if k > 1 else np.ones(1)
+        share[pos : pos + k] = CODED_SHARE * code_weight[ci] * np.sort(split)[::-1]
+        pos += k
+    share[pos:] = (1 - CODED_SHARE) * rng.permutation(_zipf(UNCODED_CATEGORIES, 1.0, 3.0))
+    median = np.where(
+        cat_code_index >= 0,
+        np.array([CATEGORY_CODES[codes[c]][0] for c in np.maximum(cat_code_index, 0)]),
+        np.exp(rng.normal(np.log(45.0), 0.9, n_categories)),
+    )
+    category_ids = 2_053_013_552_000_000_000 + np.cumsum(
+        rng.integers(50_000_000, 900_000_000, n_categories)
+    )
+    category_ids = rng.permutation(category_ids)  # ids do not follow the taxonomy order
+
+    # Products per category grow sub-linearly with the category's traffic.
+    raw = share**0.7
+    per_cat = np.maximum(3, np.floor(raw / raw.sum() * n_products)).astype(np.int64)
+    n_products = int(per_cat.sum())
+    product_category = np.repeat(np.arange(n_categories, dtype=np.int32), per_cat)
+    first = np.concatenate([[0], np.cumsum(per_cat)[:-1]]).astype(np.int32)
+    rank = np.arange(n_products) - np.repeat(first, per_cat)
+    within = (rank + 2.0) ** -1.15
+    within_sum = np.bincount(product_category, weights=within)
+    weight = within / within_sum[product_category] * share[product_category]
+    weight = weight / weight.sum()
+
+    # Brands: the category's known brands first (Zipf), else a long-tail brand tied to the category.
+    product_brand = np.empty(n_products, dtype=np.int32)
+    tail = np.arange(n_known, n_brands)
+    for c in range(n_categories):
+        lo, hi = first[c], first[c] + per_cat[c]
+        code = codes[cat_code_index[c]] if cat_code_index[c] >= 0 else ""
+        known = next((BRANDS_BY_PREFIX[p] for p in BRANDS_BY_PREFIX if code.startswith(p)), [])
+        k = hi - lo
+        tail_pick = tail[(c * 37 + rng.zipf(1.6, k)) % len(tail)] if len(tail) else np.zeros(k, int)
+        if known:
+            idx = np.array([brand_index[b] for b in known])
+            pick = idx[np.minimum(rng.zipf(1.5, k) - 1, len(idx) - 1)]
+            use_known = rng.random(k) < 0.7
+            product_brand[lo:hi] = np.where(use_known, pick, tail_pick)
+        else:
+            product_brand[lo:hi] = tail_pick
+    product_brand[rng.random(n_products) < NULL_BRAND_SHARE] = -1
+    product_alt_brand = product_brand.copy()
+    changers = rng.random(n_products) < BRAND_CHANGE_SHARE
+    product_alt_brand[changers] = rng.integers(0, n_brands, changers.sum())
+
+    price = np.exp(rng.normal(np.log(PRICE_LEVEL * median[product_category]), 0.55))
+    price = np.round(np.clip(price, MIN_PRICE, MAX_PRICE), 2)
+    new_price = np.round(np.clip(price * np.exp(rng.normal(0.0, 0.09, n_products)), MIN_PRICE, MAX_PRICE), 2)
+    change_time = np.where(
+        rng.random(n_products) < PRICE_CHANGE_SHARE,
+        rng.uniform(start, horizon, n_products),
+        np.inf,
+    )
+    # About 1 product in 9 is launched during the period (November sees more products than October).
+    launch = np.where(rng.random(n_products) < 0.11, rng.uniform(start, horizon, n_products), start)
+
+    product_ids = 1_000_000 + np.cumsum(rng.integers(1, 400, n_products))
+    # Partners: each category has a complementary category; a product's partner is a popular item there.
+    partner_cat = rng.integers(0, n_categories, n_categories)
+    top_coded = np.argsort(-share)[:8]
+    partner_cat[top_coded] = rng.permutation(top_coded)  # big categories complement each other
+    pc = partner_cat[product_category]
+    partner = first[pc] + np.minimum(rng.zipf(1.8, n_products) - 1, per_cat[pc] - 1)
+
+    return Catalogue(
+        category_ids=category_ids.astype(np.int64),
+        category_codes=[codes[i] if i >= 0 else None for i in cat_code_index],
+        code_names=codes,
+        category_code_index=cat_code_index,
+        brand_names=brand_names,
+        product_ids=product_ids.astype(np.int64),
+        product_category=product_category,
+        product_brand=product_brand,
+        product_alt_brand=product_alt_brand,
+        product_price=price,
+        product_new_price=new_price,
+        product_change_time=change_time,
+        product_weight=weight,
+        product_launch=launch.astype(np.int64),
+        product_partner=partner.astype(np.int32),
+        category_first_product=first,
+    )
+
+
+class ProductSampler:
+    """Draws products by popularity, globally or within a given product's category."""
+
+    def __init__(self, cat: Catalogue, at: int) -> None:
+        weight = np.where(cat.product_launch <= at, cat.product_weight, 0.0)
+        self.global_cdf = np.cumsum(weight) / weight.sum()
+        # Within-category CDF shifted by the category index: category c spans (c, c + 1].
+        cumulative = np.cumsum(weight)
+        before = np.concatenate([[0.0], cumulative])[cat.category_first_product]
+        cat_sum = np.bincount(cat.product_category, weights=weight, minlength=len(cat.category_ids))
+        cat_sum = np.where(cat_sum > 0, cat_sum, 1.0)
+        within = cumulative - before[cat.product_category]
+        self.offset_cdf = cat.product_category + within / cat_sum[cat.product_category]
+        self.product_category = cat.product_category
+
+    def popular(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        idx = np.searchsorted(self.global_cdf, rng.random(n), side="right")
+        return np.minimum(idx, len(self.global_cdf) - 1).astype(np.int32)
+
+    def same_category(self, rng: np.random.Generator, products: np.ndarray) -> np.ndarray:
+        c = self.product_category[products]
+        idx = np.searchsorted(self.offset_cdf, c + rng.random(len(products)), side="right")
+        idx = np.minimum(idx, len(self.offset_cdf) - 1)
+        # A category with no launched product yet keeps the given product.
+        return np.where(self.product_category[idx] == c, idx, products).astype(np.int32)
+

@@ -1,0 +1,349 @@
+"""Bronze loader: land REES46 CSV files as typed, zstd Parquet, quarantining bad rows.
+
+One streaming Polars plan per file (``scan_csv`` -> ``sink_parquet``; the file is never in
+memory). Each line is read as raw text and split here rather than by the CSV reader, so that a
+line with the wrong number of fields, bad bytes or an unparsable value is quarantined with its
+raw text, line number and a reason instead of failing the load or being silently truncated.
+
+Output, per source file:
+- ``bronze/events/event_date=YYYY-MM-DD/<file>-<n>.parquet``: typed rows plus lineage columns;
+- ``bronze/quarantine/<file>.parquet``: rejected lines, raw text, line number and reason;
+- an entry in ``bronze/_manifest.json``.
+Everything is first written under ``_tmp/<load_id>/`` and moved into place only once the rows
+reconcile (read = landed + quarantined), so a crash never leaves a partial file visible.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import threading
+import time
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+
+from ecom.errors import EcomError
+from ecom.manifest import ManifestEntry, checksum, read_manifest, write_manifest
+from ecom.paths import DataDir
+from ecom.progress import progress_bar
+
+COLUMNS = ("event_time", "event_type", "product_id", "category_id", "category_code", "brand", "price", "user_id", "user_session")
+HEADER = ",".join(COLUMNS)
+EVENT_TYPES = ["view", "cart", "remove_from_cart", "purchase"]
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
+# The line splitter uses a byte that never occurs in the data as the "separator".
+LINE_SEPARATOR = "\x1f"
+SUFFIXES = (".csv", ".csv.gz")
+
+# Why bronze holds these types (memory and size, without losing a value):
+# - event_time: microsecond timestamp with time zone UTC (the source says "UTC" on every row);
+# - event_type: an Enum (1 byte per row in memory, dictionary-encoded in Parquet);
+# - product_id, user_id: Int32 (real ids are below 10^9); category_id: Int64 (19 digits);
+# - price: Decimal(10, 2), exact cents, so revenue sums never drift;
+# - category_code, brand, user_session: strings, dictionary-encoded by Parquet.
+EVENT_SCHEMA: dict[str, pl.DataType] = {
+    "event_time": pl.Datetime("us", "UTC"),
+    "event_type": pl.Enum(EVENT_TYPES),
+    "product_id": pl.Int32(),
+    "category_id": pl.Int64(),
+    "category_code": pl.String(),
+    "brand": pl.String(),
+    "price": pl.Decimal(10, 2),
+    "user_id": pl.Int32(),
+    "user_session": pl.String(),
+}
+
+REASONS = (
+    "blank_line",
+    "invalid_utf8",
+    "wrong_column_count",
+    "bad_event_time",
+    "unknown_event_type",
+    "bad_product_id",
+    "bad_category_id",
+    "bad_price",
+    "negative_price",
+    "bad_user_id",
+    "bad_user_session",
+)
+
+
+@dataclass
+class LoadResult:
+    source_file: str
+    status: str  # "loaded", "reloaded" or "skipped"
+    rows_read: int
+    rows_landed: int
+    rows_quarantined: int
+    seconds: float
+    quarantine_reasons: dict[str, int]
+    load_id: str
+
+
+def find_sources(inputs: list[Path]) -> list[Path]:
+    """Files named on the command line, or every CSV / CSV.gz in a named folder."""
+    found: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            found.extend(sorted(p for p in item.iterdir() if p.is_file() and p.name.endswith(SUFFIXES)))
+        elif item.is_file():
+            found.append(item)
+        else:
+            raise EcomError(f"{item}: no such file or folder")
+    if not found:
+        raise EcomError(f"no .csv or .csv.gz files found in {', '.join(map(str, inputs))}")
+    names = [p.name for p in found]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise EcomError(f"two inputs share the file name {dupes[0]}: bronze tracks files by name")
+    return found
+
+
+def check_header(path: Path) -> None:
+    """Fail with one clear line on an empty file, a non-CSV file or a wrong header."""
+    if path.stat().st_size == 0:
+        raise EcomError(f"{path}: the file is empty (expected the header line {HEADER!r})")
+    try:
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rb") as fh:
+            head = fh.read(4096)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise EcomError(f"{path}: cannot be read as {'gzip' if path.name.endswith('.gz') else 'text'} ({exc})") from exc
+    if b"\x00" in head:
+        raise EcomError(f"{path}: this is not a CSV text file (it contains NUL bytes)")
+    first = head.split(b"\n", 1)[0].rstrip(b"\r").removeprefix(b"\xef\xbb\xbf")
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EcomError(f"{path}: the first line is not UTF-8 text; is this a CSV file?") from exc
+    if text.strip() != HEADER:
+        raise EcomError(f"{path}: wrong header line\n  expected: {HEADER}\n  found:    {text[:200]}")
+
+
+def source_stem(name: str) -> str:
+    """The file name without .csv / .csv.gz, used to name its bronze files."""
+    for suffix in (".csv.gz", ".csv"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def events_plan(path: Path, source_file: str, load_id: str) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """(typed rows, quarantined rows) of one CSV file, as lazy streaming plans."""
+    raw = pl.scan_csv(
+        path,
+        has_header=False,
+        skip_rows=1,
+        separator=LINE_SEPARATOR,
+        quote_char=None,
+        schema={"raw_line": pl.String},
+        encoding="utf8-lossy",
+        row_index_name="line_number",
+        row_index_offset=2,
+    )
+    line = pl.col("raw_line")
+    fields = raw.with_columns(
+        commas=line.str.count_matches(",", literal=True),
+        parts=line.str.split_exact(",", len(COLUMNS) - 1),
+    ).unnest("parts")
+    fields = fields.rename({f"field_{i}": f"s_{c}" for i, c in enumerate(COLUMNS)})
+    s = {c: pl.col(f"s_{c}") for c in COLUMNS}
+    typed = fields.with_columns(
+        event_time=s["event_time"].str.strptime(pl.Datetime("us", "UTC"), TIME_FORMAT, strict=False),
+        event_type=s["event_type"].cast(pl.Enum(EVENT_TYPES), strict=False),
+        product_id=s["product_id"].cast(pl.Int32, strict=False),
+        category_id=s["category_id"].cast(pl.Int64, strict=False),
+        price=s["price"].cast(pl.Decimal(10, 2), strict=False),
+        user_id=s["user_id"].cast(pl.Int32, strict=False),
+    )
+    reason = (
+        pl.when(line.is_null()).then(pl.lit("blank_line"))
+        .when(line.str.contains("\ufffd", literal=True)).then(pl.lit("invalid_utf8"))
+        .when(pl.col("commas") != len(COLUMNS) - 1).then(pl.lit("wrong_column_count"))
+        .when(pl.col("event_time").is_null()).then(pl.lit("bad_event_time"))
+        .when(pl.col("event_type").is_null()).then(pl.lit("unknown_event_type"))
+        .when(pl.col("product_id").is_null()).then(pl.lit("bad_product_id"))
+        .when(pl.col("category_id").is_null()).then(pl.lit("bad_category_id"))
+        .when(pl.col("price").is_null()).then(pl.lit("bad_price"))
+        .when(pl.col("price") < 0).then(pl.lit("negative_price"))
+        .when(pl.col("user_id").is_null()).then(pl.lit("bad_user_id"))
+        .when((s["user_session"] != "") & (s["user_session"].str.len_bytes() != 36)).then(pl.lit("bad_user_session"))
+    )
+    checked = typed.with_columns(reason=reason)
+
+    def empty_is_null(c: str) -> pl.Expr:
+        return pl.when(s[c] != "").then(s[c])
+
+    lineage = {
+        "source_file": pl.lit(source_file, dtype=pl.Enum([source_file])),
+        "load_id": pl.lit(load_id, dtype=pl.Enum([load_id])),
+    }
+    good = checked.filter(pl.col("reason").is_null()).select(
+        "event_time", "event_type", "product_id", "category_id",
+        category_code=empty_is_null("category_code"),
+        brand=empty_is_null("brand"),
+        price="price",
+        user_id="user_id",
+        user_session=empty_is_null("user_session"),
+        **lineage,
+        event_date=pl.col("event_time").dt.date(),
+    )
+    bad = checked.filter(pl.col("reason").is_not_null()).select(
+        pl.lit(source_file).alias("source_file"),
+        pl.lit(load_id).alias("load_id"),
+        pl.col("line_number").cast(pl.Int64),
+        "raw_line",
+        "reason",
+    )
+    return good, bad
+
+
+def _count_rows(path: Path, out: dict[str, object]) -> None:
+    """Checksum the file and count its data lines (runs beside the Polars load)."""
+    try:
+        crc, lines = checksum(path)
+        if path.name.endswith(".gz"):
+            lines = 0
+            last = b"\n"
+            with gzip.open(path, "rb") as fh:
+                while block := fh.read(8 << 20):
+                    lines += block.count(b"\n")
+                    last = block[-1:]
+            lines += 0 if last == b"\n" else 1
+        out["crc32"], out["rows"] = crc, max(0, lines - 1)
+    except Exception as exc:  # noqa: BLE001 - reported by the caller
+        out["error"] = exc
+
+
+def _parquet_rows(paths: list[Path]) -> int:
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
+
+
+def load_file(path: Path, data: DataDir, *, force: bool = False) -> LoadResult:
+    """Land one CSV file; skip it if the manifest already has it (unless ``force``)."""
+    began = time.perf_counter()
+    check_header(path)
+    name = path.name
+    manifest = read_manifest(data.manifest)
+    size = path.stat().st_size
+    previous = manifest.get(name)
+    if previous is not None and not force:
+        crc, _ = checksum(path)
+        if previous.size_bytes == size and previous.crc32 == crc:
+            return LoadResult(name, "skipped", previous.rows_read, 0, 0, time.perf_counter() - began, {}, previous.load_id)
+        raise EcomError(
+            f"{path}: a different file named {name} was loaded before (load {previous.load_id}, "
+            f"{previous.size_bytes:,} bytes, crc32 {previous.crc32}); pass --force to replace its rows"
+        )
+
+    load_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    tmp = data.staging_area / f"load-{load_id}"
+    stem = source_stem(name)
+    counted: dict[str, object] = {}
+    counter = threading.Thread(target=_count_rows, args=(path, counted), daemon=True)
+    counter.start()
+    good, bad = events_plan(path, name, load_id)
+    try:
+        pl.collect_all(
+            [
+                good.sink_parquet(
+                    pl.PartitionBy(tmp / "events", key="event_date", include_key=False),
+                    compression="zstd",
+                    mkdir=True,
+                    lazy=True,
+                ),
+                bad.sink_parquet(tmp / "quarantine.parquet", compression="zstd", mkdir=True, lazy=True),
+            ]
+        )
+    except pl.exceptions.PolarsError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise EcomError(f"{path}: could not be read as CSV ({str(exc).splitlines()[0]})") from exc
+    finally:
+        counter.join()
+    if "error" in counted:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise EcomError(f"{path}: could not be read to count its rows ({counted['error']})")
+
+    new_files = sorted((tmp / "events").glob("event_date=*/*.parquet"))
+    landed = _parquet_rows(new_files)
+    quarantine = pl.read_parquet(tmp / "quarantine.parquet")
+    rows_read = int(counted["rows"])  # type: ignore[call-overload]
+    if landed + quarantine.height != rows_read:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise EcomError(
+            f"{path}: rows do not reconcile: {rows_read:,} lines read, {landed:,} landed + "
+            f"{quarantine.height:,} quarantined; nothing was changed in bronze"
+        )
+
+    partitions = _publish(new_files, tmp, data, stem, previous)
+    data.quarantine.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp / "quarantine.parquet", data.quarantine / f"{stem}.parquet")
+    shutil.rmtree(tmp, ignore_errors=True)
+    seconds = time.perf_counter() - began
+    manifest[name] = ManifestEntry(
+        source_file=name,
+        source_path=str(path.resolve()),
+        size_bytes=size,
+        crc32=str(counted["crc32"]),
+        load_id=load_id,
+        loaded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        rows_read=rows_read,
+        rows_landed=landed,
+        rows_quarantined=quarantine.height,
+        seconds=round(seconds, 3),
+        partitions=partitions,
+    )
+    write_manifest(data.manifest, manifest)
+    reasons = dict(quarantine.group_by("reason").len().sort("reason").iter_rows())
+    status = "reloaded" if previous is not None else "loaded"
+    return LoadResult(name, status, rows_read, landed, quarantine.height, seconds, reasons, load_id)
+
+
+def _publish(new_files: list[Path], tmp: Path, data: DataDir, stem: str, previous: ManifestEntry | None) -> list[str]:
+    """Move the new partition files into place, then drop this source's stale files."""
+    placed: set[Path] = set()
+    for f in new_files:
+        partition = f.parent.name
+        dest_dir = data.bronze_events / partition
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        dest = dest_dir / f"{stem}-{f.stem}.parquet"
+        os.replace(f, dest)
+        placed.add(dest)
+    old_partitions = previous.partitions if previous else []
+    for partition in {*old_partitions, *(p.parent.name for p in placed)}:
+        for stale in (data.bronze_events / partition).glob(f"{stem}-*.parquet"):
+            if stale not in placed:
+                stale.unlink()
+    return sorted({p.parent.name for p in placed})
+
+
+def load(inputs: list[Path], data: DataDir, *, force: bool = False) -> list[LoadResult]:
+    """Land every input file in turn, with a progress bar over bytes."""
+    sources = find_sources(inputs)
+    for src in sources:
+        check_header(src)  # fail before landing anything if one file is wrong
+    results = []
+    with progress_bar("load", sum(p.stat().st_size for p in sources) / 1e6, "MB") as bar:
+        for src in sources:
+            results.append(load_file(src, data, force=force))
+            bar.advance(bar.task_ids[0], src.stat().st_size / 1e6)
+    return results
+
+
+def describe(result: LoadResult) -> str:
+    if result.status == "skipped":
+        return (f"{result.source_file}: already loaded (load {result.load_id}, {result.rows_read:,} rows); "
+                "skipped, use --force to reload")
+    rate = result.rows_read / result.seconds if result.seconds else 0.0
+    reasons = ", ".join(f"{k} {v:,}" for k, v in result.quarantine_reasons.items())
+    return (
+        f"{result.source_file}: {result.status} {result.rows_read:,} rows read = {result.rows_landed:,} landed + "
+        f"{result.rows_quarantined:,} quarantined{f' ({reasons})' if reasons else ''} "
+        f"in {result.seconds:.1f} s ({rate:,.0f} rows/s)"
+    )

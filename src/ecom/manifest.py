@@ -1,0 +1,57 @@
+"""The loader's manifest: one entry per landed source file (size, checksum, rows, load id).
+
+The manifest is what makes loading idempotent: a file whose name, size and checksum are
+already recorded is skipped. It is rewritten atomically (temp file, then rename).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+CHECKSUM_BLOCK = 8 << 20
+
+
+@dataclass
+class ManifestEntry:
+    source_file: str
+    source_path: str
+    size_bytes: int
+    crc32: str
+    load_id: str
+    loaded_at: str
+    rows_read: int
+    rows_landed: int
+    rows_quarantined: int
+    seconds: float
+    partitions: list[str]
+
+
+def checksum(path: Path) -> tuple[str, int]:
+    """CRC-32 of the file's bytes and its number of newline characters, in one pass."""
+    crc = 0
+    newlines = 0
+    last = b"\n"
+    with open(path, "rb") as fh:
+        while block := fh.read(CHECKSUM_BLOCK):
+            crc = zlib.crc32(block, crc)
+            newlines += block.count(b"\n")
+            last = block[-1:]
+    return f"{crc:08x}", newlines + (0 if last == b"\n" else 1)
+
+
+def read_manifest(path: Path) -> dict[str, ManifestEntry]:
+    if not path.exists():
+        return {}
+    raw = json.loads(path.read_text())
+    return {e["source_file"]: ManifestEntry(**e) for e in raw["files"]}
+
+
+def write_manifest(path: Path, entries: dict[str, ManifestEntry]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"files": [asdict(e) for e in sorted(entries.values(), key=lambda e: e.source_file)]}, indent=2))
+    os.replace(tmp, path)
