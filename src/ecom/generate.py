@@ -275,9 +275,9 @@ class _MonthWriter:
             self.summary.duplicates += int(dup.sum())
         out = frame.with_columns(event_time=pl.from_epoch("t", time_unit="s")).select(HEADER.split(","))
         self.summary.rows += out.height
-        if self.template is None:
-            self.template = [str(v) if v is not None else "" for v in out.row(0)]
-            self.template[0] = out.item(0, 0).strftime("%Y-%m-%d %H:%M:%S UTC")
+        # Malformed lines copy the latest row, so they keep the file's time order.
+        self.template = [str(v) if v is not None else "" for v in out.row(-1)]
+        self.template[0] = out.item(-1, 0).strftime(TIME_FORMAT)
         self._drain()
         # Polars formats and writes without the GIL: the next chunk is drawn meanwhile.
         self.pending = self.pool.submit(

@@ -1,0 +1,163 @@
+"""The ``ecom`` command line: parses arguments and calls the modules that do the work."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ecom import __version__
+from ecom.errors import EcomError
+from ecom.paths import DATA_DIR_ENV, DataDir
+from ecom.progress import say
+
+DESCRIPTION = """\
+E-commerce behavioural-analytics lakehouse on dbt + DuckDB (REES46 event stream).
+
+  landing CSV --load--> bronze Parquet --dbt build--> silver / gold (DuckDB warehouse)
+
+Start with `ecom run` (generate the default dataset, load it, build the warehouse).
+Every command writes under one data directory: --data-dir, else $ECOM_DATA_DIR, else ./data.
+"""
+
+
+def _data_parent() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help=f"where landing, bronze, warehouse and reports live (default: ${DATA_DIR_ENV} or ./data)",
+    )
+    return parent
+
+
+def _generator_options(p: argparse.ArgumentParser) -> None:
+    from ecom.generate import PRESETS
+
+    presets = "; ".join(f"{p.name}: {p.help}" for p in PRESETS.values())
+    p.add_argument("--preset", default="default", choices=list(PRESETS), help=f"dataset size ({presets})")
+    p.add_argument("--events", type=int, help="target events for Oct+Nov instead of the preset's")
+    p.add_argument("--seed", type=int, default=46, help="random seed; same seed, same files (default 46)")
+    p.add_argument("--gzip", action="store_true", help="write .csv.gz files")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ecom", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"ecom {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    data = _data_parent()
+
+    g = sub.add_parser("generate", parents=[data], help="write REES46-shaped month CSVs into landing/",
+                       description="Generate realistic event files (2019-Oct.csv, 2019-Nov.csv, ...) into "
+                       "<data>/landing and the hidden per-user propensity into <data>/truth.")
+    _generator_options(g)
+    g.add_argument("--first-month", default="2019-10", help="first month to simulate (default 2019-10)")
+    g.add_argument("--months", type=int, default=2, help="number of months to simulate (default 2)")
+    g.add_argument("--only-month", action="append", default=[], metavar="MONTH",
+                   help="write only this month's file (repeatable); the others are simulated, not written")
+    g.add_argument("--no-dirt", action="store_true", help="no duplicates, zero prices or empty sessions")
+    g.add_argument("--malformed", type=int, default=0, metavar="N",
+                   help="add N malformed lines per file (for loader tests; default 0)")
+
+    ld = sub.add_parser("load", parents=[data], help="land CSV files as typed bronze Parquet",
+                        description="Land CSV or CSV.gz files (the real Kaggle files or generated ones) as typed, "
+                        "zstd Parquet under <data>/bronze, quarantining bad rows. Files already in the manifest "
+                        "are skipped.")
+    ld.add_argument("paths", nargs="*", type=Path, help="files or folders (default: <data>/landing)")
+    ld.add_argument("--force", action="store_true", help="reload files already landed, replacing their rows")
+
+    b = sub.add_parser("build", parents=[data], help="run `dbt build` on the warehouse",
+                       description="Build the DuckDB warehouse with dbt (models, seeds, tests). Extra arguments "
+                       "after -- go to dbt, e.g. `ecom build -- --select staging`.")
+    b.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
+    b.add_argument("--memory-limit", help="DuckDB memory_limit, e.g. 4GB (default $ECOM_MEMORY_LIMIT or 8GB)")
+    b.add_argument("--threads", type=int, help="dbt threads (default $ECOM_THREADS or 2)")
+    b.add_argument("dbt_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+    r = sub.add_parser("run", parents=[data], help="generate, load and build, end to end",
+                       description="The whole pipeline: generate a dataset (unless landing already has files "
+                       "and --regenerate is not given), load it, build the warehouse.")
+    _generator_options(r)
+    r.add_argument("--regenerate", action="store_true", help="generate even if landing has files")
+    r.add_argument("--memory-limit", help="DuckDB memory_limit, e.g. 4GB")
+
+    d = sub.add_parser("docs", parents=[data], help="write the dbt docs site (one static HTML file)",
+                       description="Generate dbt docs as a single self-contained HTML file that opens from disk.")
+    d.add_argument("--serve", action="store_true", help="also serve them with `dbt docs serve`")
+
+    be = sub.add_parser("bench", parents=[data], help="benchmark the generator and the loader",
+                        description="Generate a dataset, then time the loader against a bare Polars "
+                        "scan_csv -> sink_parquet of the same file, each in its own process, and write a report.")
+    be.add_argument("--preset", default="default", help="dataset size (default: default)")
+    be.add_argument("--events", type=int, help="target events instead of the preset's")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    data = DataDir.resolve(args.data_dir)
+    try:
+        return _dispatch(args, data)
+    except EcomError as exc:
+        print(f"ecom {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _generate(args: argparse.Namespace, data: DataDir, **overrides: object) -> None:
+    from ecom.generate import GeneratorConfig, describe, generate, preset
+
+    events = args.events or preset(args.preset).events
+    config = GeneratorConfig(events=events, seed=args.seed, gzip=args.gzip, **overrides)  # type: ignore[arg-type]
+    say(describe(generate(config, data)))
+
+
+def _load(paths: list[Path], data: DataDir, force: bool) -> None:
+    from ecom.load import describe, load
+
+    results = load(paths or [data.landing], data, force=force)
+    for result in results:
+        say(describe(result))
+
+
+def _dispatch(args: argparse.Namespace, data: DataDir) -> int:
+    from ecom.warehouse import run_dbt
+
+    if args.command == "generate":
+        _generate(args, data, first_month=args.first_month, months=args.months,
+                  only_months=tuple(args.only_month), dirt=not args.no_dirt, malformed_lines=args.malformed)
+    elif args.command == "load":
+        _load(args.paths, data, args.force)
+    elif args.command == "build":
+        extra = [a for a in args.dbt_args if a != "--"]
+        run = run_dbt(["build", *(["--full-refresh"] if args.full_refresh else []), *extra], data,
+                      memory_limit=args.memory_limit, threads=args.threads)
+        say(f"dbt build: {len(run.results)} nodes OK; warehouse {data.warehouse}")
+    elif args.command == "run":
+        has_files = data.landing.exists() and any(data.landing.glob("*.csv*"))
+        if args.regenerate or not has_files:
+            _generate(args, data)
+        else:
+            say(f"landing already has files in {data.landing}; using them (--regenerate to replace)")
+        _load([data.landing], data, force=False)
+        run = run_dbt(["build"], data, memory_limit=args.memory_limit)
+        say(f"dbt build: {len(run.results)} nodes OK; warehouse {data.warehouse}")
+    elif args.command == "docs":
+        run_dbt(["docs", "generate", "--static"], data)
+        say(f"dbt docs: open {data.root / 'dbt' / 'target' / 'static_index.html'} in a browser")
+        if args.serve:
+            run_dbt(["docs", "serve"], data)
+    elif args.command == "bench":
+        from ecom.bench import run_benchmarks
+
+        report = run_benchmarks(data, preset_name=args.preset, events=args.events)
+        say(f"benchmark report: {report}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
