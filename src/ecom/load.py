@@ -181,8 +181,8 @@ def events_plan(path: Path, source_file: str, load_id: str) -> tuple[pl.LazyFram
         return pl.when(s[c] != "").then(s[c])
 
     lineage = {
-        "source_file": pl.lit(source_file, dtype=pl.Enum([source_file])),
-        "load_id": pl.lit(load_id, dtype=pl.Enum([load_id])),
+        "source_file": pl.lit(source_file, dtype=pl.Categorical),
+        "load_id": pl.lit(load_id, dtype=pl.Categorical),
     }
     good = checked.filter(pl.col("reason").is_null()).select(
         "event_time", "event_type", "product_id", "category_id",

@@ -1,0 +1,173 @@
+"""Benchmarks with measured numbers: generator rows/s, loader vs a bare Polars sink.
+
+Each measured step runs in its own child process (same process group, one after another,
+alternating loader and baseline over several rounds) so that wall time and peak RSS
+(``ru_maxrss`` from ``wait4``) belong to that step alone. Results go to
+``<data>/reports/bench-<preset>.json`` and ``.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ecom.generate import PRESETS, preset
+from ecom.paths import DataDir
+from ecom.progress import say
+
+ROUNDS = 2
+
+
+@dataclass
+class Measurement:
+    step: str
+    seconds: float
+    peak_rss_mb: float
+    rows: int
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def _measure(step: str, args: list[str], rows: int = 0) -> tuple[Measurement, str]:
+    began = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "ecom.bench", *args], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - began
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark step {step} failed with exit {proc.returncode}")
+    reported = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
+    return Measurement(step, reported.get("seconds", seconds), usage.ru_maxrss / 1024, reported.get("rows", rows)), out
+
+
+def _machine() -> dict[str, object]:
+    import duckdb
+    import polars
+
+    mem = 0
+    try:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        pass
+    return {
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem / 2**30, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "polars": polars.__version__,
+        "duckdb": duckdb.__version__,
+    }
+
+
+def run_benchmarks(data: DataDir, preset_name: str = "default", events: int | None = None) -> Path:
+    """Generate, then time loader and baseline side by side; write the report."""
+    target = events or preset(preset_name).events
+    label = preset_name if events is None else f"{events}-events"
+    work = data.root / "bench" / label
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    gen, _ = _measure("generate", ["generate", str(work), str(target)])
+    say(f"generate: {gen.rows:,} rows in {gen.seconds:.1f} s ({gen.rows_per_second:,.0f} rows/s), peak RSS {gen.peak_rss_mb:,.0f} MB")
+    source = max((work / "landing").glob("*.csv"), key=lambda p: p.stat().st_size)
+    runs: dict[str, list[Measurement]] = {"load": [], "bare_sink": []}
+    for _ in range(ROUNDS):
+        for step in ("bare_sink", "load"):
+            out_dir = work / f"out-{step}"
+            shutil.rmtree(out_dir, ignore_errors=True)
+            m, _ = _measure(step, [step, str(source), str(out_dir)])
+            runs[step].append(m)
+            say(f"{step}: {m.rows:,} rows in {m.seconds:.2f} s ({m.rows_per_second:,.0f} rows/s), peak RSS {m.peak_rss_mb:,.0f} MB")
+            shutil.rmtree(out_dir, ignore_errors=True)
+    best = {k: min(v, key=lambda m: m.seconds) for k, v in runs.items()}
+    report = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "preset": label,
+        "machine": _machine(),
+        "generate": asdict(gen) | {"rows_per_second": gen.rows_per_second},
+        "source": {"file": source.name, "bytes": source.stat().st_size},
+        "runs": {k: [asdict(m) | {"rows_per_second": m.rows_per_second} for m in v] for k, v in runs.items()},
+        "load_vs_bare_time_ratio": best["load"].seconds / best["bare_sink"].seconds,
+        "load_peak_rss_mb": max(m.peak_rss_mb for m in runs["load"]),
+    }
+    data.reports.mkdir(parents=True, exist_ok=True)
+    path = data.reports / f"bench-{label}.json"
+    path.write_text(json.dumps(report, indent=2))
+    path.with_suffix(".md").write_text(_markdown(report))
+    shutil.rmtree(work, ignore_errors=True)
+    return path.with_suffix(".md")
+
+
+def _markdown(r: dict) -> str:  # type: ignore[type-arg]
+    m = r["machine"]
+    lines = [
+        f"# Benchmark: {r['preset']} ({r['date']})",
+        "",
+        f"Machine: {m['cores']} cores, {m['memory_gb']} GB RAM, {m['platform']}; Python {m['python']}, "
+        f"Polars {m['polars']}, DuckDB {m['duckdb']}.",
+        "",
+        "| step | rows | seconds | rows/s | peak RSS (MB) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    g = r["generate"]
+    lines.append(f"| generate (all months) | {g['rows']:,} | {g['seconds']:.2f} | {g['rows_per_second']:,.0f} | {g['peak_rss_mb']:,.0f} |")
+    for step, runs in r["runs"].items():
+        for i, run in enumerate(runs, 1):
+            lines.append(
+                f"| {step} #{i} ({r['source']['file']}) | {run['rows']:,} | {run['seconds']:.2f} | "
+                f"{run['rows_per_second']:,.0f} | {run['peak_rss_mb']:,.0f} |"
+            )
+    lines += [
+        "",
+        f"Loader time / bare `scan_csv -> sink_parquet` time (best of {ROUNDS}): "
+        f"**{r['load_vs_bare_time_ratio']:.2f}x**; loader peak RSS **{r['load_peak_rss_mb']:,.0f} MB**.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _worker(argv: list[str]) -> None:
+    """Child-process entry points; each prints one JSON line with rows and seconds."""
+    import polars as pl
+
+    step = argv[0]
+    began = time.perf_counter()
+    if step == "generate":
+        from ecom.generate import GeneratorConfig, generate
+
+        summary = generate(GeneratorConfig(events=int(argv[2])), DataDir.resolve(argv[1]))
+        rows = summary.rows
+    elif step == "load":
+        from ecom.load import load_file
+
+        rows = load_file(Path(argv[1]), DataDir.resolve(argv[2])).rows_read
+    elif step == "bare_sink":
+        # The baseline: the fastest honest way to type this CSV with Polars, no validation.
+        schema = {
+            "event_time": pl.String, "event_type": pl.String, "product_id": pl.Int32, "category_id": pl.Int64,
+            "category_code": pl.String, "brand": pl.String, "price": pl.Float64, "user_id": pl.Int32,
+            "user_session": pl.String,
+        }
+        Path(argv[2]).mkdir(parents=True, exist_ok=True)
+        pl.scan_csv(argv[1], schema=schema).sink_parquet(Path(argv[2]) / "events.parquet", compression="zstd")
+        rows = pl.scan_parquet(Path(argv[2]) / "events.parquet").select(pl.len()).collect().item()
+    else:
+        raise SystemExit(f"unknown benchmark step {step}")
+    print(json.dumps({"rows": rows, "seconds": time.perf_counter() - began}))
+
+
+if __name__ == "__main__":
+    _worker(sys.argv[1:])
+
+__all__ = ["PRESETS", "run_benchmarks"]

@@ -1,0 +1,172 @@
+"""The bronze loader lands every row or quarantines it with a reason, idempotently and safely."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ecom import load as loader
+from ecom.cli import main
+from ecom.errors import EcomError
+from ecom.load import HEADER, load, load_file
+from ecom.paths import DataDir
+
+from .conftest import SAMPLE_FILES
+
+
+def _bronze(data: DataDir) -> pl.DataFrame:
+    return pl.read_parquet(data.bronze_events / "*" / "*.parquet", hive_partitioning=True)
+
+
+def _quarantine(data: DataDir) -> pl.DataFrame:
+    files = list(data.quarantine.glob("*.parquet"))
+    return pl.concat([pl.read_parquet(f) for f in files]) if files else pl.DataFrame()
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLE_FILES))
+def test_real_sample_files_land_exactly_with_nothing_quarantined(sample_dir, data, name):
+    result = load_file(sample_dir / name, data)
+    assert (result.rows_read, result.rows_landed, result.rows_quarantined) == (SAMPLE_FILES[name], SAMPLE_FILES[name], 0)
+    bronze = _bronze(data)
+    assert bronze.height == SAMPLE_FILES[name]
+    # Values survive exactly: compare with an independent read of the CSV.
+    expected = pl.read_csv(sample_dir / name, schema_overrides={"price": pl.String, "category_id": pl.Int64})
+    got = bronze.sort("event_time", "user_id", "product_id", "user_session", maintain_order=True)
+    want = expected.sort("event_time", "user_id", "product_id", "user_session", maintain_order=True)
+    assert got["price"].cast(pl.String).to_list() == want["price"].to_list()
+    assert got["category_id"].to_list() == want["category_id"].to_list()
+    assert got["brand"].null_count() == want["brand"].null_count()
+    assert got["event_time"].dt.strftime("%Y-%m-%d %H:%M:%S UTC").to_list() == want["event_time"].to_list()
+
+
+def _variant(src: Path, dst: Path, kind: str) -> int:
+    """Write a variant of a sample file; return the rows a correct loader must land."""
+    raw = src.read_bytes()
+    rows = raw.rstrip(b"\n").count(b"\n")
+    if kind == "crlf":
+        dst.write_bytes(raw.replace(b"\n", b"\r\n"))
+    elif kind == "gzip":
+        dst.write_bytes(gzip.compress(raw))
+    elif kind == "no_final_newline":
+        dst.write_bytes(raw.rstrip(b"\n"))
+    elif kind == "truncated_last_line":
+        body = raw.rstrip(b"\n")
+        dst.write_bytes(body[: body.rfind(b"\n") + 40])  # the last line is cut after 40 bytes
+        return rows - 1
+    return rows
+
+
+@pytest.mark.parametrize("kind", ["crlf", "gzip", "no_final_newline", "truncated_last_line"])
+def test_variants_of_the_real_files_land_with_every_row_accounted_for(sample_dir, data, tmp_path, kind):
+    name = "2019-Oct-head2000.csv"
+    dst = tmp_path / (name + (".gz" if kind == "gzip" else ""))
+    expected = _variant(sample_dir / name, dst, kind)
+    result = load_file(dst, data)
+    assert result.rows_landed == expected
+    assert result.rows_read == 2000
+    assert result.rows_read == result.rows_landed + result.rows_quarantined
+    if kind == "truncated_last_line":
+        q = _quarantine(data)
+        assert q["reason"].to_list() == ["wrong_column_count"]
+        assert q["line_number"].to_list() == [2001]
+    bronze = _bronze(data)
+    assert bronze["user_session"].str.len_bytes().max() == 36  # no stray \r at line ends
+
+
+def test_malformed_rows_are_quarantined_with_raw_text_and_reason(tiny, data):
+    generated, summary = tiny
+    results = load([generated.landing], data)
+    q = _quarantine(data)
+    for result, file_summary in zip(sorted(results, key=lambda r: r.source_file),
+                                    sorted(summary.files, key=lambda f: Path(f.path).name)):
+        assert result.rows_read == result.rows_landed + result.rows_quarantined
+        assert result.rows_landed == file_summary.rows
+        assert result.quarantine_reasons == dict(sorted(file_summary.malformed.items()))
+    assert set(q["reason"]) == {
+        "bad_event_time", "unknown_event_type", "bad_product_id", "bad_category_id",
+        "negative_price", "wrong_column_count", "invalid_utf8",
+    }
+    assert q.filter(pl.col("reason") == "bad_category_id")["raw_line"].str.contains("2.05E+18", literal=True).all()
+    assert _bronze(data).height == sum(r.rows_landed for r in results)
+
+
+def test_bronze_columns_have_the_documented_types(tiny, data):
+    load([tiny[0].landing], data)
+    schema = pl.read_parquet_schema(next(data.bronze_events.glob("*/*.parquet")))
+    assert schema["event_time"] == pl.Datetime("us", "UTC")
+    assert schema["category_id"] == pl.Int64
+    assert schema["product_id"] == pl.Int32 and schema["user_id"] == pl.Int32
+    assert schema["price"] == pl.Decimal(10, 2)
+    assert {"source_file", "load_id"} <= set(schema)
+    partitions = {p.name for p in data.bronze_events.iterdir()}
+    assert "event_date=2019-10-01" in partitions and "event_date=2019-11-30" in partitions
+
+
+def test_reloading_the_same_file_does_not_duplicate_rows(tiny, data):
+    first = load([tiny[0].landing], data)
+    before = _bronze(data).height
+    second = load([tiny[0].landing], data)
+    assert [r.status for r in second] == ["skipped", "skipped"]
+    assert _bronze(data).height == before == sum(r.rows_landed for r in first)
+
+
+def test_a_changed_file_needs_force_and_force_replaces_its_rows(sample_dir, data, tmp_path):
+    path = tmp_path / "2019-Oct.csv"
+    shutil.copy(sample_dir / "2019-Oct-head2000.csv", path)
+    load_file(path, data)
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:1001]))  # a corrected delivery with 1000 rows
+    with pytest.raises(EcomError, match="different file named 2019-Oct.csv.*--force"):
+        load_file(path, data)
+    result = load_file(path, data, force=True)
+    assert result.status == "reloaded"
+    assert _bronze(data).height == 1000
+    manifest = json.loads(data.manifest.read_text())["files"]
+    assert [(e["source_file"], e["rows_landed"]) for e in manifest] == [("2019-Oct.csv", 1000)]
+
+
+def test_a_failed_load_leaves_nothing_visible(sample_dir, data, monkeypatch):
+    def lose_a_row(path, out):
+        out["crc32"], out["rows"] = "00000000", 2001
+
+    monkeypatch.setattr(loader, "_count_rows", lose_a_row)
+    with pytest.raises(EcomError, match="rows do not reconcile: 2,001 lines read, 2,000 landed"):
+        load_file(sample_dir / "2019-Oct-head2000.csv", data)
+    assert not data.bronze_events.exists() or not any(data.bronze_events.rglob("*.parquet"))
+    assert not data.manifest.exists()
+    assert not any(data.staging_area.glob("*")) if data.staging_area.exists() else True
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"a,b,c\n1,2,3\n", "wrong header line"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV text file"),
+    ],
+)
+def test_bad_files_get_one_clear_error_naming_the_file(data, tmp_path, capsys, content, message):
+    path = tmp_path / "2019-Oct.csv"
+    path.write_bytes(content)
+    with pytest.raises(EcomError, match=message):
+        load_file(path, data)
+    assert main(["load", str(path), "--data-dir", str(data.root)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and message in err and "Traceback" not in err
+
+
+def test_missing_input_is_a_clear_error(data, tmp_path, capsys):
+    assert main(["load", str(tmp_path / "nope.csv"), "--data-dir", str(data.root)]) == 2
+    assert "nope.csv: no such file or folder" in capsys.readouterr().err
+
+
+def test_header_only_file_lands_zero_rows(data, tmp_path):
+    path = tmp_path / "2019-Dec.csv"
+    path.write_text(HEADER + "\n")
+    result = load_file(path, data)
+    assert (result.rows_read, result.rows_landed, result.rows_quarantined) == (0, 0, 0)
