@@ -39,16 +39,7 @@ deduplicated as (
     where
         event_at >= cast('{{ var("start_date") }}' as timestamp)
         and event_at < cast('{{ var("end_date") }}' as timestamp)
-    group by
-        event_at,
-        event_type,
-        product_id,
-        category_id,
-        category_code,
-        brand,
-        price,
-        user_id,
-        user_session
+    group by all
 ),
 
 final as (

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ecom.generate import PRESETS, preset
+from ecom.generate import preset
 from ecom.paths import DataDir
 from ecom.progress import say
 
@@ -191,5 +191,3 @@ def _worker(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     _worker(sys.argv[1:])
-
-__all__ = ["PRESETS", "run_benchmarks"]
