@@ -59,7 +59,7 @@ def _brand_names(rng: np.random.Generator, count: int) -> list[str]:
         if name not in seen:
             seen.add(name)
             names.append(name)
-    return names[:count] if count >= len(known) else names
+    return names
 
 
 def _zipf(n: int, exponent: float, offset: float) -> np.ndarray:

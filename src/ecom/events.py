@@ -37,13 +37,6 @@ class EventRows:
     def __len__(self) -> int:
         return len(self.time)
 
-    def take(self, idx: np.ndarray) -> EventRows:
-        return EventRows(self.time[idx], self.kind[idx], self.product[idx], self.session[idx])
-
-    @staticmethod
-    def concat(parts: list[EventRows]) -> EventRows:
-        return EventRows(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("time", "kind", "product", "session")))
-
 
 def expand_sessions(
     rng: np.random.Generator,
