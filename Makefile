@@ -27,7 +27,8 @@ test: $(STAMP)
 # sqlfluff's dbt templater compiles against the in-memory `lint` target, with its own target
 # path, so linting never locks the warehouse or breaks dbt's partial parsing.
 lint: $(STAMP)
-	ECOM_TARGET=lint DBT_TARGET_PATH=target-lint $(BIN)/sqlfluff lint models
+	$(BIN)/ruff check src tests
+	ECOM_TARGET=lint DBT_TARGET_PATH=target-lint $(BIN)/sqlfluff lint models tests
 
 bench: $(STAMP)
 	$(BIN)/ecom bench --preset $(PRESET)

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ecom.generate import preset
@@ -93,7 +93,7 @@ def run_benchmarks(data: DataDir, preset_name: str = "default", events: int | No
             shutil.rmtree(out_dir, ignore_errors=True)
     best = {k: min(v, key=lambda m: m.seconds) for k, v in runs.items()}
     report = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "preset": label,
         "machine": _machine(),
         "generate": asdict(gen) | {"rows_per_second": gen.rows_per_second},
@@ -128,8 +128,8 @@ def _markdown(r: dict) -> str:  # type: ignore[type-arg]
     lines = [
         f"# Benchmark: {r['preset']} ({r['date']})",
         "",
-        f"Machine: {m['cores']} cores, {m['memory_gb']} GB RAM, {m['platform']}; Python {m['python']}, "
-        f"Polars {m['polars']}, DuckDB {m['duckdb']}.",
+        (f"Machine: {m['cores']} cores, {m['memory_gb']} GB RAM, {m['platform']}; Python {m['python']}, "
+        f"Polars {m['polars']}, DuckDB {m['duckdb']}."),
         "",
         "| step | rows | seconds | rows/s | peak RSS (MB) |",
         "| --- | ---: | ---: | ---: | ---: |",
@@ -144,8 +144,8 @@ def _markdown(r: dict) -> str:  # type: ignore[type-arg]
             )
     lines += [
         "",
-        f"Loader time / bare `scan_csv -> sink_parquet` time (best of {ROUNDS}): "
-        f"**{r['load_vs_bare_time_ratio']:.2f}x**; loader peak RSS **{r['load_peak_rss_mb']:,.0f} MB**.",
+        (f"Loader time / bare `scan_csv -> sink_parquet` time (best of {ROUNDS}): "
+        f"**{r['load_vs_bare_time_ratio']:.2f}x**; loader peak RSS **{r['load_peak_rss_mb']:,.0f} MB**."),
         "",
         "Generated data against the published REES46 figures (counts scaled to this size; catalogue sizes",
         "only at full scale):",

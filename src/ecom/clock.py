@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import numpy as np
 
@@ -88,7 +88,7 @@ class Month:
     @property
     def start(self) -> int:
         """Epoch seconds of the first instant (UTC)."""
-        return int(datetime(self.year, self.month, 1, tzinfo=timezone.utc).timestamp())
+        return int(datetime(self.year, self.month, 1, tzinfo=UTC).timestamp())
 
     @property
     def end(self) -> int:
@@ -129,7 +129,7 @@ class Clock:
         traffic = np.empty(hours)
         conversion = np.ones(hours)
         for d in np.unique(days):
-            day = datetime.fromtimestamp(int(d) * DAY, tz=timezone.utc).date()
+            day = datetime.fromtimestamp(int(d) * DAY, tz=UTC).date()
             month = month_of[Month(day.year, day.month).start]
             t_mult, c_mult = SPECIAL_DAYS.get(day, (1.0, 1.0))
             sel = days == d

@@ -9,16 +9,17 @@ flat as the event count grows.
 from __future__ import annotations
 
 import gzip
-from concurrent.futures import Future, ThreadPoolExecutor
 import json
 import os
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 import polars as pl
+from rich.progress import Progress
 
 from ecom.catalogue import Catalogue, ProductSampler, build_catalogue
 from ecom.clock import Clock, Month, month_range
@@ -26,8 +27,6 @@ from ecom.errors import EcomError
 from ecom.events import EVENT_TYPES, EventRows, expand_sessions, session_uuids
 from ecom.paths import DataDir
 from ecom.population import Sessions, Users, draw_population, draw_sessions
-from rich.progress import Progress
-
 from ecom.progress import progress_bar
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
@@ -132,7 +131,7 @@ def generate(config: GeneratorConfig, data: DataDir) -> GenerationSummary:
         raise EcomError(f"--only-month {sorted(m.label for m in wanted - set(months))} is outside the generated span")
     clock = Clock(months)
     rng = np.random.default_rng([config.seed, 0])
-    horizon = Month(2020, 3).start if clock.end <= Month(2020, 3).start else clock.end
+    horizon = max(Month(2020, 3).start, clock.end)
     cat = build_catalogue(config.scale, rng, clock.start, horizon)
     users = draw_population(config.seed, config.scale, months, clock)
     data.landing.mkdir(parents=True, exist_ok=True)

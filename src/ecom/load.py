@@ -22,7 +22,7 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -242,7 +242,7 @@ def load_file(path: Path, data: DataDir, *, force: bool = False) -> LoadResult:
             f"{previous.size_bytes:,} bytes, crc32 {previous.crc32}); pass --force to replace its rows"
         )
 
-    load_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    load_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     tmp = data.staging_area / f"load-{load_id}"
     stem = source_stem(name)
     counted: dict[str, object] = {}
@@ -292,7 +292,7 @@ def load_file(path: Path, data: DataDir, *, force: bool = False) -> LoadResult:
         size_bytes=size,
         crc32=str(counted["crc32"]),
         load_id=load_id,
-        loaded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        loaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
         rows_read=rows_read,
         rows_landed=landed,
         rows_quarantined=quarantine.height,

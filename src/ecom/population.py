@@ -91,7 +91,7 @@ def draw_population(seed: int, scale: float, months: list[Month], clock: Clock) 
     parts: list[Users] = []
     rng = np.random.default_rng([seed, 1])
     # Legacy users arrived up to 120 days before the start; keep those still alive then.
-    want = int(round(FULL_LEGACY_USERS * scale))
+    want = round(FULL_LEGACY_USERS * scale)
     candidates = _draw_users(rng, want * 4 + 16, clock.start - rng.uniform(0, 120 * DAY, want * 4 + 16), 300_000_000)
     alive = np.flatnonzero(candidates.death > clock.start)[:want]
     parts.append(Users(*(getattr(candidates, f)[alive] for f in Users.__dataclass_fields__)))
@@ -99,7 +99,7 @@ def draw_population(seed: int, scale: float, months: list[Month], clock: Clock) 
     for m in months:
         rng = np.random.default_rng([seed, 2, m.year, m.month])
         g_lo, g_hi = clock.operational(np.array([m.start, m.end], dtype=float))
-        n = int(round(FULL_NEW_USERS_PER_DAY * scale * m.behaviour.new_users * (g_hi - g_lo)))
+        n = round(FULL_NEW_USERS_PER_DAY * scale * m.behaviour.new_users * (g_hi - g_lo))
         arrival = np.sort(clock.invert(rng.uniform(g_lo, g_hi, n)))
         users = _draw_users(rng, n, arrival, next_id)
         next_id = int(users.user_id[-1]) + 1 if n else next_id

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ecom.generate import GeneratorConfig, GenerationSummary, generate
+from ecom.generate import GenerationSummary, GeneratorConfig, generate
 from ecom.paths import DataDir
 
 REPO = Path(__file__).resolve().parents[2]

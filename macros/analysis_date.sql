@@ -1,0 +1,12 @@
+{#-
+    The date RFM recency and churn are measured at: the analysis_date var, or else the day after
+    `last_date_column` (an aggregate over the data's dates), so that the latest day counts as
+    recency 1, not 0.
+-#}
+{% macro analysis_date(last_date_column) -%}
+    {%- if var('analysis_date') -%}
+        cast('{{ var("analysis_date") }}' as date)
+    {%- else -%}
+        cast({{ dbt.dateadd('day', 1, 'max(' ~ last_date_column ~ ')') }} as date)
+    {%- endif -%}
+{%- endmacro %}

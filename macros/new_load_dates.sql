@@ -1,0 +1,22 @@
+{#-
+    The event dates an incremental model has to (re)build: every date of `upstream` holding a row
+    from a load newer than the newest load already in this model. Load ids are UTC timestamps
+    (see bronze/_manifest.json), so "newer" is a string comparison, and a `load --force` of an old
+    month gets a new id and is picked up like a new month. Returns a list of 'YYYY-MM-DD' strings,
+    so the caller can filter with literals (DuckDB prunes hive partitions on literals, not on
+    subqueries).
+-#}
+{% macro new_load_dates(upstream, date_column='event_date') -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set query -%}
+        select distinct cast({{ date_column }} as varchar) as loaded_date
+        from {{ upstream }}
+        where cast(load_id as varchar) > (
+            select coalesce(max(load_id), '') from {{ this }}
+        )
+        order by loaded_date
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | list) }}
+{%- endmacro %}

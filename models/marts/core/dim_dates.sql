@@ -1,0 +1,53 @@
+-- One row per calendar day from the first to the last day with events.
+with recursive
+
+events as (
+    select * from {{ ref('stg_events') }}
+),
+
+bounds as (
+    select
+        min(event_date) as first_date,
+        max(event_date) as last_date
+    from events
+),
+
+spine as (
+    select first_date as date_day
+    from bounds
+    where first_date is not null
+    union all
+    select cast({{ dbt.dateadd('day', 1, 'spine.date_day') }} as date) as date_day
+    from spine
+    inner join bounds on spine.date_day < bounds.last_date
+),
+
+event_days as (
+    select distinct event_date
+    from events
+),
+
+final as (
+    select
+        spine.date_day,
+        cast(date_trunc('week', spine.date_day) as date) as week_start,
+        cast(date_trunc('month', spine.date_day) as date) as month_start,
+        cast(extract(isoyear from spine.date_day) as integer) as iso_year,
+        cast(extract(week from spine.date_day) as integer) as iso_week,
+        cast(extract(isodow from spine.date_day) as integer) as iso_weekday,
+        case cast(extract(isodow from spine.date_day) as integer)
+            when 1 then 'Monday'
+            when 2 then 'Tuesday'
+            when 3 then 'Wednesday'
+            when 4 then 'Thursday'
+            when 5 then 'Friday'
+            when 6 then 'Saturday'
+            else 'Sunday'
+        end as weekday_name,
+        extract(isodow from spine.date_day) >= 6 as is_weekend,
+        event_days.event_date is not null as has_events
+    from spine
+    left join event_days on spine.date_day = event_days.event_date
+)
+
+select * from final

@@ -1,0 +1,74 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='session_date',
+        on_schema_change='fail',
+    )
+}}
+-- One row per repaired session. Incremental by the session's start date: new event dates
+-- rebuild their sessions and the day before (a session can run past midnight).
+{%- set lookback = var('session_lookback_days') %}
+{%- set new_dates = new_load_dates(ref('stg_events')) if is_incremental() else none %}
+{%- if new_dates is not none %}
+    {%- set session_dates = date_window(new_dates, days_before=lookback) %}
+    {%- set read_dates = date_window(new_dates, days_before=lookback, days_after=lookback) %}
+{%- endif %}
+with
+
+events as (
+    select * from {{ ref('stg_events') }}
+    {%- if new_dates is not none %}
+        where {{ in_dates('event_date', read_dates) }}
+    {%- endif %}
+),
+
+per_session as (
+    select
+        session_id,
+        user_id,
+        user_session,
+        min(event_at) as started_at,
+        max(event_at) as ended_at,
+        count(*) as events,
+        count(*) filter (where event_type = 'view') as views,
+        count(*) filter (where event_type = 'cart') as carts,
+        count(*) filter (where event_type = 'remove_from_cart') as removals,
+        count(*) filter (where event_type = 'purchase') as purchases,
+        sum(price) filter (where event_type = 'purchase') as revenue,
+        count(distinct product_id) as products,
+        max(load_id) as load_id
+    from events
+    group by session_id, user_id, user_session
+),
+
+final as (
+    select
+        session_id,
+        user_id,
+        user_session,
+        cast(started_at as date) as session_date,
+        started_at,
+        ended_at,
+        cast(
+            {{ dbt.datediff('started_at', 'ended_at', 'second') }}
+            as bigint
+        ) as duration_seconds,
+        events,
+        views,
+        carts,
+        removals,
+        purchases,
+        cast(coalesce(revenue, 0) as decimal(18, 2)) as revenue,
+        products,
+        views > 0 as has_view,
+        carts > 0 as has_cart,
+        purchases > 0 as converted,
+        load_id
+    from per_session
+    {%- if new_dates is not none %}
+        where {{ in_dates('cast(started_at as date)', session_dates) }}
+    {%- endif %}
+)
+
+select * from final

@@ -1,0 +1,53 @@
+-- The session funnel per day and top-level category: a session counts in a category's step if
+-- it viewed, carted or bought a product of that category. Products without a category code
+-- are under 'unknown'.
+with
+
+events as (
+    select * from {{ ref('stg_events') }}
+),
+
+session_categories as (
+    select
+        session_id,
+        cast(min(session_started_at) as date) as session_date,
+        coalesce(category_l1, 'unknown') as category_l1,
+        bool_or(event_type = 'view') as has_view,
+        bool_or(event_type = 'cart') as has_cart,
+        bool_or(event_type = 'purchase') as has_purchase
+    from events
+    group by session_id, coalesce(category_l1, 'unknown')
+),
+
+per_day as (
+    select
+        session_date,
+        category_l1,
+        count(*) as sessions,
+        count(*) filter (where has_view) as view_sessions,
+        count(*) filter (where has_cart) as cart_sessions,
+        count(*) filter (where has_purchase) as purchase_sessions,
+        count(*) filter (where has_view and has_cart) as view_cart_sessions,
+        count(*) filter (where has_cart and has_purchase) as cart_purchase_sessions,
+        count(*) filter (where has_purchase and not has_cart) as purchase_without_cart_sessions
+    from session_categories
+    group by session_date, category_l1
+),
+
+final as (
+    select
+        session_date,
+        category_l1,
+        sessions,
+        view_sessions,
+        cart_sessions,
+        purchase_sessions,
+        cart_purchase_sessions,
+        purchase_without_cart_sessions,
+        {{ safe_divide('view_cart_sessions', 'view_sessions') }} as view_to_cart_rate,
+        {{ safe_divide('cart_purchase_sessions', 'cart_sessions') }} as cart_to_purchase_rate,
+        {{ safe_divide('purchase_sessions', 'view_sessions') }} as view_to_purchase_rate
+    from per_day
+)
+
+select * from final

@@ -1,0 +1,30 @@
+-- Daily sales per category path and brand: the drill-down's last aggregated level before
+-- single products. Products without a brand are under 'unknown'.
+with
+
+purchases as (
+    select * from {{ ref('fct_purchases') }}
+),
+
+final as (
+    select
+        purchase_date as sales_date,
+        coalesce(category_l1, 'unknown') as category_l1,
+        coalesce(category_l2, '(none)') as category_l2,
+        coalesce(category_l3, '(none)') as category_l3,
+        coalesce(brand, 'unknown') as brand,
+        cast(sum(price) as decimal(18, 2)) as revenue,
+        count(*) as units,
+        count(distinct session_id) as orders,
+        count(distinct user_id) as buyers,
+        count(distinct product_id) as products
+    from purchases
+    group by
+        purchase_date,
+        coalesce(category_l1, 'unknown'),
+        coalesce(category_l2, '(none)'),
+        coalesce(category_l3, '(none)'),
+        coalesce(brand, 'unknown')
+)
+
+select * from final

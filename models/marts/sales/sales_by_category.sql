@@ -1,0 +1,28 @@
+-- Daily sales per category path (level 1 > 2 > 3), for the dashboard's drill-down. Missing
+-- levels are '(none)' and products without a category code are under 'unknown', so the three
+-- levels always form a key and sums over any level add up to sales_daily.
+with
+
+purchases as (
+    select * from {{ ref('fct_purchases') }}
+),
+
+final as (
+    select
+        purchase_date as sales_date,
+        coalesce(category_l1, 'unknown') as category_l1,
+        coalesce(category_l2, '(none)') as category_l2,
+        coalesce(category_l3, '(none)') as category_l3,
+        cast(sum(price) as decimal(18, 2)) as revenue,
+        count(*) as units,
+        count(distinct session_id) as orders,
+        count(distinct user_id) as buyers
+    from purchases
+    group by
+        purchase_date,
+        coalesce(category_l1, 'unknown'),
+        coalesce(category_l2, '(none)'),
+        coalesce(category_l3, '(none)')
+)
+
+select * from final
