@@ -4,6 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='event_date',
         on_schema_change='fail',
+        pre_hook="{{ delete_replaced_loads(source('bronze', 'events')) }}",
     )
 }}
 -- One row per valid, unique event: typed, text normalised, exact duplicates removed, sessions

@@ -4,6 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='event_date',
         on_schema_change='fail',
+        pre_hook="{{ delete_replaced_loads(source('bronze', 'events')) }}",
     )
 }}
 -- Bronze rows that parsed but cannot be silver events, every copy kept, with the reason.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,17 @@ def default_dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[DataDir, 
     """The default preset (about 2M events), generated once per test session."""
     d = DataDir.resolve(tmp_path_factory.mktemp("default"))
     return d, generate(GeneratorConfig(), d)
+
+
+@pytest.fixture(scope="session")
+def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory, tiny: tuple[DataDir, GenerationSummary]) -> DataDir:
+    """The tiny dataset loaded and built with dbt once per test session (read it, don't write)."""
+    from ecom.load import load
+    from ecom.warehouse import run_dbt
+
+    source, _ = tiny
+    data = DataDir.resolve(tmp_path_factory.mktemp("tiny-warehouse"))
+    shutil.copytree(source.landing, data.landing)
+    load([data.landing], data)
+    run_dbt(["build", "--quiet"], data)
+    return data

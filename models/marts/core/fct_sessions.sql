@@ -4,6 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='session_date',
         on_schema_change='fail',
+        pre_hook="{{ delete_replaced_loads(ref('stg_events')) }}",
     )
 }}
 -- One row per repaired session. Incremental by the session's start date: new event dates

@@ -1,0 +1,41 @@
+"""Helpers for tests that build a warehouse: build quietly, snapshot and compare tables."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from ecom.paths import DataDir
+from ecom.warehouse import run_dbt
+
+# Lineage columns that legitimately differ between two builds of the same data.
+VOLATILE_COLUMNS = {"load_id"}
+
+
+def build(data: DataDir, *args: str) -> None:
+    run_dbt(["build", "--quiet", *args], data)
+
+
+def tables(data: DataDir, schemas: tuple[str, ...] = ("silver", "gold")) -> list[str]:
+    with duckdb.connect(str(data.warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            f"where table_schema in {schemas} and table_type = 'BASE TABLE' order by 1"
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def snapshot(data: DataDir, schemas: tuple[str, ...] = ("silver", "gold")) -> dict[str, pl.DataFrame]:
+    """Every table's rows, sorted on all columns, so two builds can be compared exactly."""
+    out: dict[str, pl.DataFrame] = {}
+    with duckdb.connect(str(data.warehouse), read_only=True) as con:
+        for name in tables(data, schemas):
+            frame = con.sql(f"select * from {name}").pl()
+            frame = frame.drop([c for c in frame.columns if c in VOLATILE_COLUMNS])
+            out[name] = frame.sort(frame.columns, nulls_last=True)
+    return out
+
+
+def query(data: DataDir, sql: str) -> pl.DataFrame:
+    with duckdb.connect(str(data.warehouse), read_only=True) as con:
+        return con.sql(sql).pl()
