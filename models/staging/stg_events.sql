@@ -87,11 +87,14 @@ keyed as (
 gaps as (
     -- Session repair: the raw id is split per user (a few ids are shared by two users) and
     -- wherever the user was idle longer than session_timeout_minutes (ids are reused).
+    -- Ordering by time alone is deterministic: among events at the same instant, whichever
+    -- comes first carries the gap, and all of them get the same session start (a range frame
+    -- includes the peers). A tie-breaker column would only make the sort slower.
     select
         *,
         lag(event_at) over (
             partition by user_id, user_session
-            order by event_at, event_key
+            order by event_at
         ) as previous_event_at
     from keyed
 ),
@@ -113,8 +116,8 @@ sessionised as (
         *,
         max(started_at) over (
             partition by user_id, user_session
-            order by event_at, event_key
-            rows between unbounded preceding and current row
+            order by event_at
+            range between unbounded preceding and current row
         ) as session_started_at
     from session_starts
 ),

@@ -1,4 +1,4 @@
-"""Benchmarks with measured numbers: generator rows/s, loader vs a bare Polars sink.
+"""Benchmarks with measured numbers: generator rows/s, loader vs a bare Polars sink, dbt build.
 
 Each measured step runs in its own child process (same process group, one after another,
 alternating loader and baseline over several rounds) so that wall time and peak RSS
@@ -92,6 +92,7 @@ def run_benchmarks(data: DataDir, preset_name: str = "default", events: int | No
             say(f"{step}: {m.rows:,} rows in {m.seconds:.2f} s ({m.rows_per_second:,.0f} rows/s), peak RSS {m.peak_rss_mb:,.0f} MB")
             shutil.rmtree(out_dir, ignore_errors=True)
     best = {k: min(v, key=lambda m: m.seconds) for k, v in runs.items()}
+    warehouse = _bench_build(work)
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "preset": label,
@@ -102,6 +103,7 @@ def run_benchmarks(data: DataDir, preset_name: str = "default", events: int | No
         "load_vs_bare_time_ratio": best["load"].seconds / best["bare_sink"].seconds,
         "load_peak_rss_mb": max(m.peak_rss_mb for m in runs["load"]),
         "realism": realism,
+        "build": warehouse,
     }
     data.reports.mkdir(parents=True, exist_ok=True)
     path = data.reports / f"bench-{label}.json"
@@ -155,8 +157,67 @@ def _markdown(r: dict) -> str:  # type: ignore[type-arg]
     ]
     for row in r["realism"]:
         lines.append(f"| {row['month']} | {row['figure']} | {row['measured']:,.4g} | {row['target']:,.4g} | {row['ratio']:.3f} |")
+    b = r["build"]
+    lines += [
+        "",
+        (f"`dbt build` (all models and tests, from scratch, {b['threads']} threads, DuckDB memory_limit "
+        f"{b['memory_limit']}) over {b['bronze_rows']:,} bronze rows: **{b['seconds']:.1f} s**, peak RSS "
+        f"**{b['peak_rss_mb']:,.0f} MB**; load of all files before it: {b['load_seconds']:.1f} s."),
+        "",
+        (f"Market basket: {b['purchase_pairs_evaluated']:,} distinct purchase pairs and "
+        f"{b['view_pairs_evaluated']:,} distinct also-viewed pairs evaluated "
+        f"({b['purchase_pairs_evaluated'] + b['view_pairs_evaluated']:,} together) in "
+        f"{b['basket_seconds']:.1f} s of model time (product_pairs + also_viewed_pairs + int_view_baskets)."),
+        "",
+        "| model | seconds |",
+        "| --- | ---: |",
+    ]
+    for name, seconds in b["model_seconds"].items():
+        lines.append(f"| {name} | {seconds:.2f} |")
     lines.append("")
     return "\n".join(lines)
+
+
+def _bench_build(work: Path) -> dict[str, object]:
+    """Land every generated file, then time a from-scratch `dbt build` in its own process."""
+    import duckdb
+
+    from ecom.warehouse import MEMORY_ENV, THREADS_ENV
+
+    data = DataDir.resolve(work / "pipeline")
+    shutil.rmtree(data.root, ignore_errors=True)
+    shutil.copytree(work / "landing", data.landing)
+    load, _ = _measure("load_all", ["load_all", str(data.root)])
+    say(f"load (all files): {load.rows:,} rows in {load.seconds:.1f} s")
+    build, _ = _measure("build", ["build", str(data.root)])
+    say(f"dbt build: {build.seconds:.1f} s, peak RSS {build.peak_rss_mb:,.0f} MB")
+    results = json.loads((data.root / "dbt" / "target" / "run_results.json").read_text())["results"]
+    model_seconds = {
+        r["unique_id"].split(".")[-1]: r["execution_time"]
+        for r in sorted(results, key=lambda r: -r["execution_time"])
+        if r["unique_id"].startswith("model.")
+    }
+    pairs_sql = (
+        "select count(*) from (select a.product_id, b.product_id from silver.{t} as a "
+        "join silver.{t} as b on a.basket_id = b.basket_id and a.product_id < b.product_id group by all)"
+    )
+    with duckdb.connect(str(data.warehouse), read_only=True) as con:
+        purchase_pairs = con.execute(pairs_sql.format(t="int_purchase_baskets")).fetchone()[0]  # type: ignore[index]
+        view_pairs = con.execute(pairs_sql.format(t="int_view_baskets")).fetchone()[0]  # type: ignore[index]
+    result = {
+        "bronze_rows": load.rows,
+        "load_seconds": load.seconds,
+        "seconds": build.seconds,
+        "peak_rss_mb": build.peak_rss_mb,
+        "threads": os.environ.get(THREADS_ENV, "2"),
+        "memory_limit": os.environ.get(MEMORY_ENV, "8GB"),
+        "model_seconds": model_seconds,
+        "purchase_pairs_evaluated": purchase_pairs,
+        "view_pairs_evaluated": view_pairs,
+        "basket_seconds": sum(model_seconds.get(m, 0.0) for m in ("product_pairs", "also_viewed_pairs", "int_view_baskets")),
+    }
+    shutil.rmtree(data.root, ignore_errors=True)
+    return result
 
 
 def _worker(argv: list[str]) -> None:
@@ -184,6 +245,19 @@ def _worker(argv: list[str]) -> None:
         Path(argv[2]).mkdir(parents=True, exist_ok=True)
         pl.scan_csv(argv[1], schema=schema).sink_parquet(Path(argv[2]) / "events.parquet", compression="zstd")
         rows = pl.scan_parquet(Path(argv[2]) / "events.parquet").select(pl.len()).collect().item()
+    elif step == "load_all":
+        from ecom.load import load
+
+        data = DataDir.resolve(argv[1])
+        rows = sum(r.rows_read for r in load([data.landing], data))
+    elif step == "build":
+        # Become dbt itself, so that this process's peak RSS is dbt's and DuckDB's.
+        from ecom.warehouse import dbt_env, dbt_executable, project_dir
+
+        data = DataDir.resolve(argv[1])
+        data.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        os.chdir(project_dir())
+        os.execvpe(dbt_executable(), [dbt_executable(), "build", "--quiet"], dbt_env(data))
     else:
         raise SystemExit(f"unknown benchmark step {step}")
     print(json.dumps({"rows": rows, "seconds": time.perf_counter() - began}))

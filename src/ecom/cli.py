@@ -87,9 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Generate dbt docs as a single self-contained HTML file that opens from disk.")
     d.add_argument("--serve", action="store_true", help="also serve them with `dbt docs serve`")
 
-    be = sub.add_parser("bench", parents=[data], help="benchmark the generator and the loader",
+    be = sub.add_parser("bench", parents=[data], help="benchmark the generator, the loader and the dbt build",
                         description="Generate a dataset, then time the loader against a bare Polars "
-                        "scan_csv -> sink_parquet of the same file, each in its own process, and write a report.")
+                        "scan_csv -> sink_parquet of the same file, then land everything and time a from-scratch dbt build "
+                        "(per-model times, market-basket pair counts), each step in its own process; write a report.")
     be.add_argument("--preset", default="default", help="dataset size (default: default)")
     be.add_argument("--events", type=int, help="target events instead of the preset's")
     return parser

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import polars as pl
 import pytest
@@ -26,13 +28,17 @@ def test_run_builds_a_warehouse_whose_silver_reconciles_with_bronze(tmp_path, ca
     out = capsys.readouterr().err
     assert "landed" in out and "dbt build" in out
     bronze = pl.read_parquet(data.bronze_events / "*" / "*.parquet")
-    duplicates = bronze.height - bronze.drop("load_id").unique().height
+    zero_price_purchases = bronze.filter((pl.col("event_type") == "purchase") & (pl.col("price") <= 0))
+    valid = bronze.filter(~((pl.col("event_type") == "purchase") & (pl.col("price") <= 0)))
+    duplicates = valid.height - valid.drop("load_id").unique().height
     with duckdb.connect(str(data.warehouse), read_only=True) as con:
         silver_rows, removed = con.execute(
             "select count(*), sum(duplicates_removed) from silver.stg_events"
         ).fetchone()
+        rejected = con.execute("select count(*) from silver.stg_events_rejected").fetchone()[0]
     assert removed == duplicates > 0
-    assert silver_rows == bronze.height - duplicates
+    assert rejected == zero_price_purchases.height
+    assert silver_rows == bronze.height - duplicates - rejected
     # A second run reuses landing, skips loaded files and rebuilds to the same result.
     assert main(["run", "--preset", "tiny", "--data-dir", str(data.root)]) == 0
     assert "already loaded" in capsys.readouterr().err
@@ -43,3 +49,25 @@ def test_run_builds_a_warehouse_whose_silver_reconciles_with_bronze(tmp_path, ca
 def test_build_without_bronze_says_what_to_run(tmp_path, capsys):
     assert main(["build", "--data-dir", str(tmp_path / "empty")]) == 2
     assert "run `ecom load`" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_docs_site_documents_every_model_and_column_and_shows_exposures(tiny_warehouse, capsys):
+    assert main(["docs", "--data-dir", str(tiny_warehouse.root)]) == 0
+    target = tiny_warehouse.root / "dbt" / "target"
+    site = (target / "static_index.html").read_text()
+    assert "analytics_dashboard" in site and "retention_campaign" in site
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    undocumented = []
+    for node_id, node in catalog["nodes"].items():
+        if not node_id.startswith("model."):
+            continue
+        documented = manifest["nodes"][node_id]
+        if not documented["description"].strip():
+            undocumented.append(node_id)
+        for column in node["columns"]:
+            if not documented["columns"].get(column, {}).get("description", "").strip():
+                undocumented.append(f"{node_id}.{column}")
+    assert len([n for n in catalog["nodes"] if n.startswith("model.")]) >= 25
+    assert undocumented == []
