@@ -6,6 +6,14 @@
     confidence_a_to_b = P(b in basket | a in basket); lift = confidence / P(b).
 -#}
 {% macro pair_metrics(baskets, item_column, min_baskets) -%}
+    with item_baskets as (
+        select
+            {{ item_column }} as item,
+            count(*) as baskets
+        from {{ baskets }}
+        group by {{ item_column }}
+    )
+
     select
         pairs.item_a,
         pairs.item_b,
@@ -30,20 +38,8 @@
         group by left_side.{{ item_column }}, right_side.{{ item_column }}
         having count(*) >= {{ min_baskets }}
     ) as pairs
-    inner join (
-        select
-            {{ item_column }} as item,
-            count(*) as baskets
-        from {{ baskets }}
-        group by {{ item_column }}
-    ) as a on pairs.item_a = a.item
-    inner join (
-        select
-            {{ item_column }} as item,
-            count(*) as baskets
-        from {{ baskets }}
-        group by {{ item_column }}
-    ) as b on pairs.item_b = b.item
+    inner join item_baskets as a on pairs.item_a = a.item
+    inner join item_baskets as b on pairs.item_b = b.item
     cross join (
         select count(distinct basket_id) as baskets
         from {{ baskets }}
