@@ -23,13 +23,7 @@ per_day as (
     select
         session_date,
         category_l1,
-        count(*) as sessions,
-        count(*) filter (where has_view) as view_sessions,
-        count(*) filter (where has_cart) as cart_sessions,
-        count(*) filter (where has_purchase) as purchase_sessions,
-        count(*) filter (where has_view and has_cart) as view_cart_sessions,
-        count(*) filter (where has_cart and has_purchase) as cart_purchase_sessions,
-        count(*) filter (where has_purchase and not has_cart) as purchase_without_cart_sessions
+        {{ funnel_step_counts('has_purchase') }}
     from session_categories
     group by session_date, category_l1
 ),
@@ -44,9 +38,7 @@ final as (
         purchase_sessions,
         cart_purchase_sessions,
         purchase_without_cart_sessions,
-        {{ safe_divide('view_cart_sessions', 'view_sessions') }} as view_to_cart_rate,
-        {{ safe_divide('cart_purchase_sessions', 'cart_sessions') }} as cart_to_purchase_rate,
-        {{ safe_divide('purchase_sessions', 'view_sessions') }} as view_to_purchase_rate
+        {{ funnel_rates() }}
     from per_day
 )
 

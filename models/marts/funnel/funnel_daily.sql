@@ -10,13 +10,7 @@ sessions as (
 per_day as (
     select
         session_date,
-        count(*) as sessions,
-        count(*) filter (where has_view) as view_sessions,
-        count(*) filter (where has_cart) as cart_sessions,
-        count(*) filter (where converted) as purchase_sessions,
-        count(*) filter (where has_view and has_cart) as view_cart_sessions,
-        count(*) filter (where has_cart and converted) as cart_purchase_sessions,
-        count(*) filter (where converted and not has_cart) as purchase_without_cart_sessions
+        {{ funnel_step_counts('converted') }}
     from sessions
     group by session_date
 ),
@@ -30,9 +24,7 @@ final as (
         purchase_sessions,
         cart_purchase_sessions,
         purchase_without_cart_sessions,
-        {{ safe_divide('view_cart_sessions', 'view_sessions') }} as view_to_cart_rate,
-        {{ safe_divide('cart_purchase_sessions', 'cart_sessions') }} as cart_to_purchase_rate,
-        {{ safe_divide('purchase_sessions', 'view_sessions') }} as view_to_purchase_rate,
+        {{ funnel_rates() }},
         {{ safe_divide('purchase_sessions', 'sessions') }} as session_conversion_rate
     from per_day
 )
