@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 PRESET ?= default
 
-.PHONY: run test lint bench docs clean install
+.PHONY: run test lint bench docs dashboard clean install
 
 install: $(STAMP)
 
@@ -32,6 +32,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/ecom bench --preset $(PRESET)
+
+dashboard: $(STAMP)
+	$(BIN)/ecom dashboard
 
 docs: $(STAMP)
 	$(BIN)/ecom docs

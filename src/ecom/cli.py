@@ -83,6 +83,19 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--regenerate", action="store_true", help="generate even if landing has files")
     r.add_argument("--memory-limit", help="DuckDB memory_limit, e.g. 4GB")
 
+    sub.add_parser("evaluate", parents=[data], help="propensity model vs RFM baseline vs the generator's oracle",
+                   description="Compare the built propensity model's lift at the top k% with the RFM baseline and "
+                   "with an oracle ranking by the generator's hidden true propensity (generated data only).")
+
+    sub.add_parser("export", parents=[data], help="export the gold tables to the dashboard's serving folder",
+                   description="Copy the gold tables the dashboard reads to a new Parquet version under "
+                   "<data>/serving and switch the CURRENT pointer to it atomically (`build` and `run` do this).")
+
+    db = sub.add_parser("dashboard", parents=[data], help="start the Streamlit dashboard over the gold tables",
+                        description="Serve the dashboard (Streamlit) on the serving export of the gold tables. It never "
+                        "opens the warehouse, so `ecom build` can run while it serves.")
+    db.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
+
     d = sub.add_parser("docs", parents=[data], help="write the dbt docs site (one static HTML file)",
                        description="Generate dbt docs as a single self-contained HTML file that opens from disk.")
     d.add_argument("--serve", action="store_true", help="also serve them with `dbt docs serve`")
@@ -125,6 +138,13 @@ def _load(paths: list[Path], data: DataDir, force: bool) -> None:
         say(describe(result))
 
 
+def _export(data: DataDir) -> None:
+    from ecom.serving import export
+
+    folder = export(data)
+    say(f"serving: gold tables exported to {folder} (the dashboard switches to it on its next rerun)")
+
+
 def _dispatch(args: argparse.Namespace, data: DataDir) -> int:
     from ecom.warehouse import run_dbt
 
@@ -138,6 +158,8 @@ def _dispatch(args: argparse.Namespace, data: DataDir) -> int:
         run = run_dbt(["build", *(["--full-refresh"] if args.full_refresh else []), *extra], data,
                       memory_limit=args.memory_limit, threads=args.threads)
         say(f"dbt build: {len(run.results)} nodes OK; warehouse {data.warehouse}")
+        if not extra:
+            _export(data)
     elif args.command == "run":
         has_files = data.landing.exists() and any(data.landing.glob("*.csv*"))
         if args.regenerate or not has_files:
@@ -147,6 +169,31 @@ def _dispatch(args: argparse.Namespace, data: DataDir) -> int:
         _load([data.landing], data, force=False)
         run = run_dbt(["build"], data, memory_limit=args.memory_limit)
         say(f"dbt build: {len(run.results)} nodes OK; warehouse {data.warehouse}")
+        _export(data)
+        say("dashboard: `ecom dashboard` (or `make dashboard`), then open http://localhost:8501")
+        if (data.truth / "user_propensity.parquet").exists():
+            from ecom.oracle import compare, describe
+
+            try:
+                say(describe(compare(data)))
+            except EcomError as exc:
+                say(f"oracle comparison skipped: {exc}")
+    elif args.command == "export":
+        _export(data)
+    elif args.command == "dashboard":
+        import importlib.util
+        import os
+
+        app = importlib.util.find_spec("ecom.dashboard.app")
+        assert app is not None and app.origin is not None
+        command = [sys.executable, "-m", "streamlit", "run", app.origin, "--server.headless", "true",
+                   "--server.port", str(args.port), "--browser.gatherUsageStats", "false",
+                   "--client.toolbarMode", "viewer"]
+        os.execvpe(command[0], command, {**os.environ, **data.env()})
+    elif args.command == "evaluate":
+        from ecom.oracle import compare, describe
+
+        say(describe(compare(data)))
     elif args.command == "docs":
         run_dbt(["docs", "generate", "--static"], data)
         say(f"dbt docs: open {data.root / 'dbt' / 'target' / 'static_index.html'} in a browser")

@@ -27,6 +27,18 @@ LABEL_WINDOW_DAYS = 30.0
 FIRST_USER_ID = 512_475_000
 
 
+def purchase_propensity(regular: np.ndarray, rate: np.ndarray, conversion: np.ndarray, days: float) -> np.ndarray:
+    """P(at least one purchase in the next ``days``) for a user alive now, given their true parameters.
+
+    With lifetime T ~ Exp(h) (memoryless, so "alive now" restarts it) and purchases at rate
+    k = sessions per day x purchase chance per session: P = 1 - [h/(h+k) (1 - e^{-d(h+k)}) + e^{-d(h+k)}].
+    """
+    h = 1.0 / np.where(regular, REGULAR_LIFETIME_DAYS, TOURIST_LIFETIME_DAYS)
+    k = rate * conversion
+    w = days * (h + k)
+    return 1.0 - (h / (h + k) * (1.0 - np.exp(-w)) + np.exp(-w))
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -51,13 +63,9 @@ class Users:
         """The hidden per-user propensity (never read by the pipeline).
 
         ``propensity_30d`` is the probability of at least one purchase in the next 30 days for a
-        user alive now, given their true parameters: with lifetime T ~ Exp(h) and purchases at
-        rate k, P = 1 - [h/(h+k) (1 - e^{-30(h+k)}) + e^{-30(h+k)}].
+        user alive now (see ``purchase_propensity``); the parameters let evaluation code compute
+        it for any other window.
         """
-        h = 1.0 / np.where(self.regular, REGULAR_LIFETIME_DAYS, TOURIST_LIFETIME_DAYS)
-        k = self.rate * self.conversion
-        w = LABEL_WINDOW_DAYS * (h + k)
-        survive = h / (h + k) * (1.0 - np.exp(-w)) + np.exp(-w)
         return pl.DataFrame(
             {
                 "user_id": self.user_id,
@@ -65,7 +73,7 @@ class Users:
                 "is_regular": self.regular,
                 "sessions_per_day": self.rate,
                 "purchase_prob_per_session": self.conversion,
-                "propensity_30d": 1.0 - survive,
+                "propensity_30d": purchase_propensity(self.regular, self.rate, self.conversion, LABEL_WINDOW_DAYS),
                 "first_session_at": pl.from_epoch(pl.Series(self.arrival.astype(np.int64)), time_unit="s"),
             }
         )

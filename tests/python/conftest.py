@@ -43,8 +43,9 @@ def default_dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[DataDir, 
 
 @pytest.fixture(scope="session")
 def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory, tiny: tuple[DataDir, GenerationSummary]) -> DataDir:
-    """The tiny dataset loaded and built with dbt once per test session (read it, don't write)."""
+    """The tiny dataset loaded, built with dbt and exported for serving once per session (read it, don't write)."""
     from ecom.load import load
+    from ecom.serving import export
     from ecom.warehouse import run_dbt
 
     source, _ = tiny
@@ -52,4 +53,5 @@ def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory, tiny: tuple[DataDir
     shutil.copytree(source.landing, data.landing)
     load([data.landing], data)
     run_dbt(["build", "--quiet"], data)
+    export(data)
     return data

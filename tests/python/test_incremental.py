@@ -35,7 +35,9 @@ def test_new_month_builds_incrementally_to_the_same_tables_as_a_full_refresh(tmp
     data = DataDir.resolve(tmp_path / "data")
     generate(GeneratorConfig(events=50_000, only_months=("2019-10",)), data)
     load([data.landing], data)
-    build(data)
+    # October alone does not reach the propensity model's default cutoffs (it would stop with an
+    # error naming propensity_validation_cutoff): build it once November is there.
+    build(data, "--exclude", "propensity_features+")
     october_rows = snapshot(data)["silver.stg_events"].height
 
     # November arrives (same simulation: seed and size): only its file is landed, and silver

@@ -1,0 +1,9 @@
+"""What the stored model relies on: total gain and split count per feature."""
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from ecom.propensity import feature_importance, load_booster
+
+    booster, features = load_booster(dbt.ref("propensity_model").pl())
+    return feature_importance(booster, features).to_arrow()

@@ -1,0 +1,242 @@
+"""Purchase propensity: fit, store, reload and score a LightGBM model; rank metrics.
+
+The dbt Python models in ``python_models/propensity/`` are thin: they read relations, call these
+functions and return Arrow tables. Keeping the logic here makes it importable by tests and the
+benchmark (which add the oracle from the generator's hidden truth) without going through dbt.
+Everything stays in Polars and NumPy: no pandas.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from dataclasses import dataclass
+
+import lightgbm as lgb
+import numpy as np
+import polars as pl
+
+# Columns of propensity_features that are not model inputs.
+KEY_COLUMNS = ("snapshot", "cutoff_date", "user_id")
+LABEL_COLUMNS = ("label_purchased", "label_revenue")
+
+SEED = 46
+MAX_ROUNDS = 1000
+EARLY_STOPPING_ROUNDS = 50
+
+
+def feature_columns(frame: pl.DataFrame) -> list[str]:
+    """Every column of the feature table except keys and labels, in table order."""
+    return [c for c in frame.columns if c not in KEY_COLUMNS + LABEL_COLUMNS]
+
+
+def matrix(frame: pl.DataFrame, features: list[str]) -> np.ndarray:
+    """Features as a float32 matrix; nulls (e.g. no purchase yet) become NaN, which LightGBM handles."""
+    return frame.select(pl.col(features).cast(pl.Float32)).to_numpy()
+
+
+def labels(frame: pl.DataFrame) -> np.ndarray:
+    return frame["label_purchased"].cast(pl.Int8).to_numpy()
+
+
+def params(rows: int) -> dict[str, object]:
+    """Seeded, deterministic LightGBM parameters; leaves need at least ~1% of rows (20-200)."""
+    return {
+        "objective": "binary",
+        "metric": "auc",
+        "learning_rate": 0.05,
+        "num_leaves": 31,
+        "min_data_in_leaf": int(max(20, min(200, rows // 100))),
+        "feature_fraction": 0.9,
+        "bagging_fraction": 0.8,
+        "bagging_freq": 1,
+        "lambda_l2": 1.0,
+        "seed": SEED,
+        "deterministic": True,
+        "force_col_wise": True,
+        "verbosity": -1,
+    }
+
+
+@dataclass
+class TrainedModel:
+    booster: lgb.Booster
+    features: list[str]
+    params: dict[str, object]
+    stats: dict[str, object]
+
+
+def train(train_rows: pl.DataFrame, validation_rows: pl.DataFrame) -> TrainedModel:
+    """Fit on the train snapshot, early-stopping on the later validation snapshot's AUC."""
+    for name, frame in (("train", train_rows), ("validation", validation_rows)):
+        if frame.height == 0 or frame["label_purchased"].sum() == 0:
+            raise ValueError(
+                f"the {name} snapshot has {frame.height} users and no purchasers: check the "
+                f"propensity_{name}_cutoff var against the dates the data covers"
+            )
+    features = feature_columns(train_rows)
+    chosen = params(train_rows.height)
+    began = time.perf_counter()
+    train_set = lgb.Dataset(matrix(train_rows, features), label=labels(train_rows), feature_name=features)
+    valid_set = lgb.Dataset(
+        matrix(validation_rows, features), label=labels(validation_rows), reference=train_set
+    )
+    booster = lgb.train(
+        chosen,
+        train_set,
+        num_boost_round=MAX_ROUNDS,
+        valid_sets=[valid_set],
+        valid_names=["validation"],
+        callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)],
+    )
+    seconds = time.perf_counter() - began
+    validation_scores = booster.predict(matrix(validation_rows, features), num_iteration=booster.best_iteration)
+    stats = {
+        "best_iteration": int(booster.best_iteration),
+        "train_rows": train_rows.height,
+        "train_positives": int(labels(train_rows).sum()),
+        "validation_rows": validation_rows.height,
+        "validation_positives": int(labels(validation_rows).sum()),
+        "validation_auc": roc_auc(labels(validation_rows), validation_scores),
+        "validation_score_sum": float(np.sum(validation_scores, dtype=np.float64)),
+        "training_seconds": seconds,
+    }
+    return TrainedModel(booster, features, chosen, stats)
+
+
+def model_record(model: TrainedModel, cutoffs: dict[str, str], label_days: int) -> pl.DataFrame:
+    """One row holding everything needed to reload and audit the model."""
+    text = model.booster.model_to_string(num_iteration=model.booster.best_iteration)
+    return pl.DataFrame(
+        [
+            {
+                "model_id": hashlib.md5(text.encode()).hexdigest(),
+                "train_cutoff": cutoffs["train"],
+                "validation_cutoff": cutoffs["validation"],
+                "label_days": label_days,
+                **model.stats,
+                "feature_names": json.dumps(model.features),
+                "params": json.dumps(model.params, sort_keys=True),
+                "lightgbm_version": lgb.__version__,
+                "booster": text,
+            }
+        ]
+    ).with_columns(pl.col("train_cutoff", "validation_cutoff").str.to_date())
+
+
+def load_booster(record: pl.DataFrame) -> tuple[lgb.Booster, list[str]]:
+    """The booster and its feature list back from the model table's single row."""
+    if record.height != 1:
+        raise ValueError(f"expected one model row, found {record.height}")
+    row = record.row(0, named=True)
+    return lgb.Booster(model_str=row["booster"]), json.loads(row["feature_names"])
+
+
+def rfm_baseline(frame: pl.DataFrame) -> pl.Series:
+    """The simple ranking a marketer would use: R + F + M scores; recency of any visit breaks ties."""
+    rfm = (pl.col("r_score") + pl.col("f_score") + pl.col("m_score")).cast(pl.Float64)
+    recency = 1.0 / (1.0 + pl.col("days_since_last_event").cast(pl.Float64))
+    return frame.select((rfm + recency).alias("baseline_score")).to_series()
+
+
+def score(booster: lgb.Booster, features: list[str], frame: pl.DataFrame) -> pl.DataFrame:
+    """Model and baseline scores, ranks (1 = best; ties broken by user id) and deciles per snapshot."""
+    scored = frame.select(*KEY_COLUMNS, "label_purchased").with_columns(
+        score=pl.Series(booster.predict(matrix(frame, features)), dtype=pl.Float64),
+        baseline_score=rfm_baseline(frame),
+    )
+    out = []
+    for ranker in ("score", "baseline_score"):
+        prefix = "model" if ranker == "score" else "baseline"
+        order = pl.struct(pl.col(ranker).neg(), pl.col("user_id"))
+        out.append(order.rank("ordinal").over("snapshot").cast(pl.Int64).alias(f"{prefix}_rank"))
+    scored = scored.with_columns(out).with_columns(
+        (
+            (pl.col(f"{p}_rank") - 1) * 10 // pl.len().over("snapshot") + 1
+        ).cast(pl.Int32).alias(f"{p}_decile")
+        for p in ("model", "baseline")
+    )
+    return scored.sort("snapshot", "model_rank")
+
+
+def roc_auc(y: np.ndarray, s: np.ndarray) -> float:
+    """Area under the ROC curve (Mann-Whitney, tied scores count half)."""
+    positives = int(y.sum())
+    negatives = len(y) - positives
+    if positives == 0 or negatives == 0:
+        return float("nan")
+    ranks = pl.Series(s).rank("average").to_numpy()
+    return float((ranks[y == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
+def average_precision(y: np.ndarray, s: np.ndarray) -> float:
+    """PR-AUC as average precision: mean precision at the rank of each positive (best first)."""
+    order = np.lexsort((np.arange(len(s)), -s))
+    hits = y[order].astype(np.float64)
+    if hits.sum() == 0:
+        return float("nan")
+    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
+    return float((precision * hits).sum() / hits.sum())
+
+
+def top_k(y: np.ndarray, rank: np.ndarray, k_pct: float) -> dict[str, float]:
+    """Precision, lift and recall of targeting the best ceil(k% of users) by rank."""
+    n = len(y)
+    targeted = math.ceil(n * k_pct / 100)
+    hits = int(y[rank <= targeted].sum())
+    base = float(y.mean()) if n else float("nan")
+    precision = hits / targeted if targeted else float("nan")
+    return {
+        "targeted_users": targeted,
+        "targeted_buyers": hits,
+        "precision_at_k": precision,
+        "lift_at_k": precision / base if base else float("nan"),
+        "recall_at_k": hits / y.sum() if y.sum() else float("nan"),
+    }
+
+
+def evaluate(scores: pl.DataFrame, k_pct: float) -> pl.DataFrame:
+    """One row per ranker (model, RFM baseline) on the evaluation snapshot: AUCs and top-k% metrics."""
+    frame = scores.filter(pl.col("snapshot") == "evaluation")
+    if frame.height == 0:
+        raise ValueError("no scored users in the evaluation snapshot: check propensity_evaluation_cutoff")
+    y = frame["label_purchased"].cast(pl.Int8).to_numpy()
+    rows = []
+    for ranker, column, rank in (
+        ("model", "score", "model_rank"),
+        ("rfm_baseline", "baseline_score", "baseline_rank"),
+    ):
+        s = frame[column].to_numpy()
+        rows.append(
+            {
+                "ranker": ranker,
+                "cutoff_date": frame["cutoff_date"][0],
+                "users": frame.height,
+                "buyers": int(y.sum()),
+                "base_rate": float(y.mean()),
+                "roc_auc": roc_auc(y, s),
+                "pr_auc": average_precision(y, s),
+                "k_pct": float(k_pct),
+                **top_k(y, frame[rank].to_numpy(), k_pct),
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+def feature_importance(booster: lgb.Booster, features: list[str]) -> pl.DataFrame:
+    """Total gain and split count per feature, with each feature's share of the gain."""
+    gain = booster.feature_importance("gain")
+    frame = pl.DataFrame(
+        {
+            "feature": features,
+            "gain": gain.astype(np.float64),
+            "splits": booster.feature_importance("split").astype(np.int64),
+        }
+    )
+    total = float(gain.sum()) or 1.0
+    return frame.with_columns(
+        gain_share=pl.col("gain") / total,
+        importance_rank=pl.struct(pl.col("gain").neg(), pl.col("feature")).rank("ordinal").cast(pl.Int32),
+    ).sort("importance_rank")
