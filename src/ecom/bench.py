@@ -91,7 +91,8 @@ def run_benchmarks(data: DataDir, preset_name: str = "default", events: int | No
             say(f"{step}: {m.rows:,} rows in {m.seconds:.2f} s ({m.rows_per_second:,.0f} rows/s), peak RSS {m.peak_rss_mb:,.0f} MB")
             shutil.rmtree(out_dir, ignore_errors=True)
     best = {k: min(v, key=lambda m: m.seconds) for k, v in runs.items()}
-    warehouse = _bench_build(work)
+    engines = _bench_engines(work, source, best["load"].rows)
+    warehouse = _bench_build(work, target)
     # Last, in this process: a child's peak RSS includes the parent's memory at fork time, so
     # the parent stays small until every measured step is done.
     realism = _realism(work, target)
@@ -104,6 +105,7 @@ def run_benchmarks(data: DataDir, preset_name: str = "default", events: int | No
         "runs": {k: [asdict(m) | {"rows_per_second": m.rows_per_second} for m in v] for k, v in runs.items()},
         "load_vs_bare_time_ratio": best["load"].seconds / best["bare_sink"].seconds,
         "load_peak_rss_mb": max(m.peak_rss_mb for m in runs["load"]),
+        "engines": engines,
         "realism": realism,
         "build": warehouse,
     }
@@ -177,6 +179,17 @@ def _markdown(r: dict) -> str:  # type: ignore[type-arg]
     for name, seconds in b["model_seconds"].items():
         lines.append(f"| {name} | {seconds:.2f} |")
     o = b["propensity"]
+    inc = b["incremental"]
+    d = b["disk_mb"]
+    lines += [
+        "",
+        (f"Disk: landing CSV {d['landing_csv']:,.0f} MB, bronze Parquet {d['bronze']:,.0f} MB, warehouse "
+         f"{d['warehouse']:,.0f} MB, serving {d['serving']:,.0f} MB."),
+        "",
+        (f"Incremental arrival: {inc['month']} ({inc['rows']:,} events) landed in {inc['load_seconds']:.1f} s; the "
+         f"incremental `dbt build` took **{inc['build_seconds']:.1f} s = {inc['ratio_to_full_build']:.2f}x** the "
+         f"from-scratch build (peak RSS {inc['peak_rss_mb']:,.0f} MB)."),
+    ]
     lines += [
         "",
         (f"Propensity model, training + scoring alone (`dbt run --select propensity_model propensity_scores`, own "
@@ -199,7 +212,37 @@ def _markdown(r: dict) -> str:  # type: ignore[type-arg]
     return "\n".join(lines)
 
 
-def _bench_build(work: Path) -> dict[str, object]:
+PANDAS_SLICE_ROWS = 2_000_000
+
+
+def _bench_engines(work: Path, source: Path, rows: int) -> dict[str, object]:
+    """The same file through DuckDB's read_csv -> COPY, and pandas.read_csv on a slice."""
+    out_dir = work / "out-duckdb"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    duck, _ = _measure("duckdb_copy", ["duckdb_copy", str(source), str(out_dir)])
+    shutil.rmtree(out_dir, ignore_errors=True)
+    say(f"duckdb COPY: {duck.rows:,} rows in {duck.seconds:.2f} s, peak RSS {duck.peak_rss_mb:,.0f} MB")
+    sliced = min(rows, PANDAS_SLICE_ROWS)
+    pandas_run, out = _measure("pandas_slice", ["pandas_slice", str(source), str(sliced)])
+    # The child reports its RSS with pandas imported, before reading: the rest grows with the rows.
+    base_mb = json.loads(out.strip().splitlines()[-1])["base_rss_mb"]
+    per_row = max(pandas_run.peak_rss_mb - base_mb, 0) / max(sliced, 1)
+    extrapolated_gb = per_row * rows / 1024
+    say(f"pandas read_csv ({sliced:,} rows): {pandas_run.seconds:.2f} s, peak RSS {pandas_run.peak_rss_mb:,.0f} MB; "
+        f"the whole file would need about {extrapolated_gb:.1f} GB")
+    return {
+        "duckdb_copy": asdict(duck) | {"rows_per_second": duck.rows_per_second},
+        "pandas_slice": asdict(pandas_run) | {"rows_per_second": pandas_run.rows_per_second},
+        "pandas_extrapolated_gb_for_file": extrapolated_gb,
+        "pandas_extrapolated_gb_for_110m_rows": per_row * 109_950_743 / 1024,
+    }
+
+
+def _disk_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20 if path.exists() else 0.0
+
+
+def _bench_build(work: Path, events: int) -> dict[str, object]:
     """Land every generated file, then time a from-scratch `dbt build` in its own process."""
     import duckdb
 
@@ -207,7 +250,7 @@ def _bench_build(work: Path) -> dict[str, object]:
 
     data = DataDir.resolve(work / "pipeline")
     shutil.rmtree(data.root, ignore_errors=True)
-    shutil.copytree(work / "landing", data.landing)
+    shutil.copytree(work / "landing", data.landing, copy_function=os.link)  # hard links: no second 15 GB copy
     shutil.copytree(work / "truth", data.truth)
     load, _ = _measure("load_all", ["load_all", str(data.root)])
     say(f"load (all files): {load.rows:,} rows in {load.seconds:.1f} s")
@@ -235,7 +278,20 @@ def _bench_build(work: Path) -> dict[str, object]:
     from ecom.oracle import compare
 
     oracle = compare(data).as_dict()
+    disk = {layer: _disk_mb(path) for layer, path in (
+        ("landing_csv", data.landing), ("bronze", data.bronze), ("warehouse", data.warehouse.parent),
+        ("serving", data.serving))}
+    # Incremental arrival: December lands; only its file is loaded and dbt builds incrementally.
+    month, _ = _measure("generate_month", ["generate_month", str(data.root), str(events), "2019-12"])
+    load_new, _ = _measure("load_all", ["load_all", str(data.root)])
+    incremental, _ = _measure("build", ["build", str(data.root)])
+    say(f"December: {month.rows:,} events; load {load_new.seconds:.1f} s; incremental dbt build "
+        f"{incremental.seconds:.1f} s = {incremental.seconds / build.seconds:.2f} of the full build")
     result = {
+        "disk_mb": disk,
+        "incremental": {"month": "2019-12", "rows": month.rows, "load_seconds": load_new.seconds,
+                        "build_seconds": incremental.seconds, "peak_rss_mb": incremental.peak_rss_mb,
+                        "ratio_to_full_build": incremental.seconds / build.seconds},
         "ml_seconds": ml.seconds,
         "ml_peak_rss_mb": ml.peak_rss_mb,
         "export_seconds": serve.seconds,
@@ -281,6 +337,29 @@ def _worker(argv: list[str]) -> None:
         Path(argv[2]).mkdir(parents=True, exist_ok=True)
         pl.scan_csv(argv[1], schema=schema).sink_parquet(Path(argv[2]) / "events.parquet", compression="zstd")
         rows = pl.scan_parquet(Path(argv[2]) / "events.parquet").select(pl.len()).collect().item()
+    elif step == "generate_month":
+        from ecom.generate import GeneratorConfig, generate
+
+        summary = generate(GeneratorConfig(events=int(argv[2]), months=3, only_months=(argv[3],)), DataDir.resolve(argv[1]))
+        rows = summary.rows
+    elif step == "duckdb_copy":
+        import duckdb
+
+        Path(argv[2]).mkdir(parents=True, exist_ok=True)
+        with duckdb.connect() as con:
+            con.execute("set preserve_insertion_order = false")
+            con.execute(f"copy (select * from read_csv('{argv[1]}')) to '{Path(argv[2]) / 'events.parquet'}' "
+                        "(format parquet, compression zstd)")
+            rows = con.execute(f"select count(*) from read_parquet('{Path(argv[2]) / 'events.parquet'}')").fetchall()[0][0]
+    elif step == "pandas_slice":
+        import resource
+
+        import pandas as pd
+
+        base_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rows = len(pd.read_csv(argv[1], nrows=int(argv[2])))
+        print(json.dumps({"rows": rows, "seconds": time.perf_counter() - began, "base_rss_mb": base_rss_mb}))
+        return
     elif step == "load_all":
         from ecom.load import load
 
