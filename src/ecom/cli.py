@@ -106,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "(per-model times, market-basket pair counts), each step in its own process; write a report.")
     be.add_argument("--preset", default="default", help="dataset size (default: default)")
     be.add_argument("--events", type=int, help="target events instead of the preset's")
+    be.add_argument("--update-readme", action="store_true",
+                    help="render the report into the README's performance section")
+    be.add_argument("--from-report", type=Path, metavar="JSON",
+                    help="use this existing report instead of running the benchmarks")
     return parser
 
 
@@ -200,10 +204,14 @@ def _dispatch(args: argparse.Namespace, data: DataDir) -> int:
         if args.serve:
             run_dbt(["docs", "serve"], data)
     elif args.command == "bench":
-        from ecom.bench import run_benchmarks
+        from ecom.bench import run_benchmarks, update_readme
+        from ecom.warehouse import project_dir
 
-        report = run_benchmarks(data, preset_name=args.preset, events=args.events)
+        report = args.from_report or run_benchmarks(data, preset_name=args.preset, events=args.events)
         say(f"benchmark report: {report}")
+        if args.update_readme:
+            update_readme(report.with_suffix(".json"), project_dir() / "README.md")
+            say("README performance section updated from the report")
     return 0
 
 

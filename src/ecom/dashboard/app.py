@@ -250,11 +250,25 @@ def propensity(s: Serving) -> None:
 
 def decisions(s: Serving) -> None:
     st.header("Decisions and what they bought")
-    reports = sorted((s.folder.parent.parent / "reports").glob("bench-*.json"))
-    if reports:
-        st.caption(f"Numbers from the latest benchmark report: {reports[-1].name}")
-        st.json(json.loads(reports[-1].read_text()), expanded=False)
     st.markdown(DECISIONS)
+    reports = sorted((s.folder.parent.parent / "reports").glob("bench-*.json"), key=lambda p: p.stat().st_mtime)
+    if not reports:
+        st.info("Run `make bench` (or `ecom bench --preset default`) to see the measured numbers here.")
+        return
+    from ecom.bench import targets
+
+    report = json.loads(reports[-1].read_text())
+    m = report["machine"]
+    st.subheader("Measured in this project")
+    st.caption(f"{reports[-1].name}, {report['date']}: {m['cores']} cores, {m['memory_gb']} GB RAM, "
+               f"{report['build']['bronze_rows']:,} events")
+    st.dataframe(pl.DataFrame(targets(report), schema=["target", "measured", "met"], orient="row"),
+                 hide_index=True, width="stretch")
+    build = report["build"]
+    slowest = pl.DataFrame({"model": list(build["model_seconds"]), "seconds": list(build["model_seconds"].values())})
+    st.altair_chart(alt.Chart(slowest.head(12)).mark_bar().encode(
+        x=alt.X("seconds:Q", title="Seconds in the from-scratch dbt build"), y=alt.Y("model:N", sort="-x", title=None)),
+        width="stretch")
 
 
 DECISIONS = """
