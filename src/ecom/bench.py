@@ -187,6 +187,15 @@ def _markdown(r: dict, level: int = 1) -> str:  # type: ignore[type-arg]
         (f"Loader time / bare `scan_csv -> sink_parquet` time (best of {ROUNDS}): "
         f"**{r['load_vs_bare_time_ratio']:.2f}x**; loader peak RSS **{r['load_peak_rss_mb']:,.0f} MB**."),
         "",
+        "| same file through | rows | seconds | rows/s | peak RSS (MB) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        *(f"| {label} | {x['rows']:,} | {x['seconds']:.2f} | {x['rows_per_second']:,.0f} | {x['peak_rss_mb']:,.0f} |"
+          for label, x in (("DuckDB `read_csv` -> `COPY` zstd Parquet", r["engines"]["duckdb_copy"]),
+                           ("pandas `read_csv` (a slice)", r["engines"]["pandas_slice"]))),
+        "",
+        (f"pandas, extrapolated from the slice: about **{r['engines']['pandas_extrapolated_gb_for_file']:.1f} GB** "
+         f"for this file, **{r['engines']['pandas_extrapolated_gb_for_110m_rows']:.1f} GB** for the real dataset's 110M rows."),
+        "",
         "Generated data against the published REES46 figures (counts scaled to this size; catalogue sizes",
         "only at full scale):",
         "",

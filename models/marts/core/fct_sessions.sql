@@ -8,12 +8,14 @@
     )
 }}
 -- One row per repaired session. Incremental by the session's start date: new event dates
--- rebuild their sessions and the day before (a session can run past midnight).
+-- rebuild their sessions and the day before (a session can run past midnight). One more day is
+-- read before that, so a session that started even earlier keeps its true start date and is
+-- left alone instead of being re-inserted under a later date.
 {%- set lookback = var('session_lookback_days') %}
 {%- set new_dates = new_load_dates(ref('stg_events')) if is_incremental() else none %}
 {%- if new_dates is not none %}
     {%- set session_dates = date_window(new_dates, days_before=lookback) %}
-    {%- set read_dates = date_window(new_dates, days_before=lookback, days_after=lookback) %}
+    {%- set read_dates = date_window(new_dates, days_before=lookback + 1, days_after=lookback) %}
 {%- endif %}
 with
 
