@@ -79,10 +79,10 @@ def train(train_rows: pl.DataFrame, validation_rows: pl.DataFrame) -> TrainedMod
     features = feature_columns(train_rows)
     chosen = params(train_rows.height)
     began = time.perf_counter()
-    train_set = lgb.Dataset(matrix(train_rows, features), label=labels(train_rows), feature_name=features)
-    valid_set = lgb.Dataset(
-        matrix(validation_rows, features), label=labels(validation_rows), reference=train_set
-    )
+    y_train, y_valid = labels(train_rows), labels(validation_rows)
+    x_valid = matrix(validation_rows, features)
+    train_set = lgb.Dataset(matrix(train_rows, features), label=y_train, feature_name=features)
+    valid_set = lgb.Dataset(x_valid, label=y_valid, reference=train_set)
     booster = lgb.train(
         chosen,
         train_set,
@@ -92,14 +92,14 @@ def train(train_rows: pl.DataFrame, validation_rows: pl.DataFrame) -> TrainedMod
         callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)],
     )
     seconds = time.perf_counter() - began
-    validation_scores = booster.predict(matrix(validation_rows, features), num_iteration=booster.best_iteration)
+    validation_scores = booster.predict(x_valid, num_iteration=booster.best_iteration)
     stats = {
         "best_iteration": int(booster.best_iteration),
         "train_rows": train_rows.height,
-        "train_positives": int(labels(train_rows).sum()),
+        "train_positives": int(y_train.sum()),
         "validation_rows": validation_rows.height,
-        "validation_positives": int(labels(validation_rows).sum()),
-        "validation_auc": roc_auc(labels(validation_rows), validation_scores),
+        "validation_positives": int(y_valid.sum()),
+        "validation_auc": roc_auc(y_valid, validation_scores),
         "validation_score_sum": float(np.sum(validation_scores, dtype=np.float64)),
         "training_seconds": seconds,
     }

@@ -83,8 +83,8 @@ def sales(s: Serving) -> None:
     st.header("Sales drill-down")
     grain = st.radio("Grain", ["day", "week", "month"], horizontal=True)
     path: list[str] = []
-    l1 = st.selectbox("Category level 1", [ALL, *s.query("Sales", "level1")["node"].to_list()])
     level, children = "level1", s.query("Sales", "level1")
+    l1 = st.selectbox("Category level 1", [ALL, *children["node"].to_list()])
     params: dict[str, object] = {"grain": grain, "l1": None, "l2": None, "l3": None}
     if l1 != ALL:
         path.append(l1)

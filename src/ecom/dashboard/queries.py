@@ -16,8 +16,6 @@ import polars as pl
 
 from ecom.serving import DATABASE
 
-GRAINS = {"day": "day", "week": "week", "month": "month"}
-
 QUERIES: dict[str, dict[str, str]] = {
     "Overview": {
         "totals": "select * from overview_totals",
