@@ -7,9 +7,10 @@
     {%- if var('basket_grain') == 'session' -%}
         session_id
     {%- elif var('basket_grain') == 'user_window' -%}
-        cast(user_id as varchar) || '|' || cast(
+        hash(
+            user_id,
             floor({{ dbt.datediff("cast('2019-01-01' as date)", 'purchase_date', 'day') }}
-                / {{ var('basket_window_days') }}) as varchar
+                / {{ var('basket_window_days') }})
         )
     {%- else -%}
         {{ exceptions.raise_compiler_error(

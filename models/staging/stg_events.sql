@@ -44,59 +44,104 @@ valid as (
     where {{ invalid_event_reason() }} is null
 ),
 
-deduplicated as (
-    -- Exact duplicate rows (equal in every source column) are kept once. A copy delivered in a
-    -- second file is attributed to the first file name (see audit_bronze_to_silver).
-    select
-        event_at,
-        event_type,
-        product_id,
-        category_id,
-        category_code,
-        brand,
-        price,
-        user_id,
-        user_session,
-        min(source_file) as source_file,
-        max(load_id) as load_id,
-        count(*) as copies
-    from valid
-    group by all
-),
-
-keyed as (
+hashed as (
+    -- A 64-bit hash of every source column: the event key, and the cheap first pass of the
+    -- deduplication below.
     select
         *,
-        md5(
-            concat_ws(
-                '|',
-                cast(event_at as varchar),
-                event_type,
-                cast(product_id as varchar),
-                cast(user_id as varchar),
-                coalesce(user_session, ''),
-                cast(price as varchar),
-                cast(category_id as varchar),
-                coalesce(category_code, ''),
-                coalesce(brand, '')
-            )
+        hash(
+            event_at,
+            event_type,
+            product_id,
+            category_id,
+            category_code,
+            brand,
+            price,
+            user_id,
+            user_session
         ) as event_key
+    from valid
+),
+
+repeated_keys as (
+    select event_key
+    from hashed
+    group by event_key
+    having count(*) > 1
+),
+
+single_rows as (
+    -- A key seen once is a row seen once: most rows skip the wide grouping below, which
+    -- would carry every text column through a hash table (the costliest step at full scale).
+    select
+        hashed.*,
+        1 as copies
+    from hashed
+    anti join repeated_keys on hashed.event_key = repeated_keys.event_key
+),
+
+repeated_rows as (
+    -- Exact duplicates (equal in every source column) are kept once; grouping on the columns,
+    -- not on the hash, keeps two different rows that happen to share a hash apart. A copy
+    -- delivered in a second file is attributed to the first file name (see
+    -- audit_bronze_to_silver).
+    select
+        hashed.event_at,
+        hashed.event_type,
+        hashed.product_id,
+        hashed.category_id,
+        hashed.category_code,
+        hashed.brand,
+        hashed.price,
+        hashed.user_id,
+        hashed.user_session,
+        min(hashed.source_file) as source_file,
+        max(hashed.load_id) as load_id,
+        hashed.event_key,
+        count(*) as copies
+    from hashed
+    semi join repeated_keys on hashed.event_key = repeated_keys.event_key
+    group by
+        hashed.event_at,
+        hashed.event_type,
+        hashed.product_id,
+        hashed.category_id,
+        hashed.category_code,
+        hashed.brand,
+        hashed.price,
+        hashed.user_id,
+        hashed.user_session,
+        hashed.event_key
+),
+
+deduplicated as (
+    select * from single_rows
+    union all by name
+    select * from repeated_rows
+),
+
+session_times as (
+    -- Session repair: the raw id is split per user (a few ids are shared by two users) and
+    -- wherever the user was idle longer than session_timeout_minutes (ids are reused). It
+    -- runs on the distinct (user, raw id, time) triples only, and the result is joined back:
+    -- sorting narrow rows for the two window passes is several times cheaper than carrying
+    -- every column through them. The raw id is keyed by its 64-bit hash within the user.
+    -- Ordering by time alone is deterministic: events at the same instant are one triple.
+    select distinct
+        user_id,
+        hash(user_session) as session_key,
+        event_at
     from deduplicated
 ),
 
 gaps as (
-    -- Session repair: the raw id is split per user (a few ids are shared by two users) and
-    -- wherever the user was idle longer than session_timeout_minutes (ids are reused).
-    -- Ordering by time alone is deterministic: among events at the same instant, whichever
-    -- comes first carries the gap, and all of them get the same session start (a range frame
-    -- includes the peers). A tie-breaker column would only make the sort slower.
     select
         *,
         lag(event_at) over (
-            partition by user_id, user_session
+            partition by user_id, session_key
             order by event_at
         ) as previous_event_at
-    from keyed
+    from session_times
 ),
 
 session_starts as (
@@ -111,28 +156,35 @@ session_starts as (
     from gaps
 ),
 
-sessionised as (
+session_started as (
     select
-        *,
+        user_id,
+        session_key,
+        event_at,
         max(started_at) over (
-            partition by user_id, user_session
+            partition by user_id, session_key
             order by event_at
-            range between unbounded preceding and current row
+            rows between unbounded preceding and current row
         ) as session_started_at
     from session_starts
+),
+
+sessionised as (
+    select
+        deduplicated.*,
+        session_started.session_started_at
+    from deduplicated
+    inner join session_started
+        on
+            deduplicated.user_id = session_started.user_id
+            and hash(deduplicated.user_session) = session_started.session_key
+            and deduplicated.event_at = session_started.event_at
 ),
 
 final as (
     select
         event_key,
-        md5(
-            concat_ws(
-                '|',
-                cast(user_id as varchar),
-                coalesce(user_session, ''),
-                cast(session_started_at as varchar)
-            )
-        ) as session_id,
+        hash(user_id, user_session, session_started_at) as session_id,
         event_at,
         cast(event_at as date) as event_date,
         cast(extract(hour from event_at) as integer) as event_hour,

@@ -23,8 +23,12 @@ KEY_COLUMNS = ("snapshot", "cutoff_date", "user_id")
 LABEL_COLUMNS = ("label_purchased", "label_revenue")
 
 SEED = 46
-MAX_ROUNDS = 1000
-EARLY_STOPPING_ROUNDS = 50
+MAX_ROUNDS = 400
+EARLY_STOPPING_ROUNDS = 30
+# Past this many training users, negatives are sampled (weighted back up, so scores stay
+# probabilities): the full preset's 2-3M users would cost ~1 s per boosting round on 2 cores,
+# and a sample of 1M users loses almost no ranking quality (see the README's trade-offs).
+MAX_TRAIN_ROWS = 1_000_000
 
 
 def feature_columns(frame: pl.DataFrame) -> list[str]:
@@ -46,8 +50,9 @@ def params(rows: int) -> dict[str, object]:
     return {
         "objective": "binary",
         "metric": "auc",
-        "learning_rate": 0.05,
+        "learning_rate": 0.1,
         "num_leaves": 31,
+        "max_bin": 63,
         "min_data_in_leaf": int(max(20, min(200, rows // 100))),
         "feature_fraction": 0.9,
         "bagging_fraction": 0.8,
@@ -68,6 +73,31 @@ class TrainedModel:
     stats: dict[str, object]
 
 
+def sample_negatives(
+    frame: pl.DataFrame, max_rows: int = MAX_TRAIN_ROWS
+) -> tuple[pl.DataFrame, np.ndarray | None]:
+    """All positives and a seeded sample of negatives, at most ``max_rows`` rows, with weights.
+
+    A kept negative stands for 1/fraction negatives, so the weighted label mean (and the
+    model's calibration) is that of the full snapshot. Below ``max_rows`` nothing is dropped and
+    there are no weights.
+    """
+    positives = int(frame["label_purchased"].sum())
+    negatives = frame.height - positives
+    if frame.height <= max_rows or negatives == 0:
+        return frame, None
+    keep = max(max_rows - positives, 1)
+    fraction = min(keep / negatives, 1.0)
+    sampled = pl.concat(
+        [
+            frame.filter(pl.col("label_purchased")),
+            frame.filter(~pl.col("label_purchased")).sample(n=min(keep, negatives), seed=SEED),
+        ]
+    ).sort("user_id")
+    weights = np.where(sampled["label_purchased"].to_numpy(), 1.0, 1.0 / fraction)
+    return sampled, weights
+
+
 def train(train_rows: pl.DataFrame, validation_rows: pl.DataFrame) -> TrainedModel:
     """Fit on the train snapshot, early-stopping on the later validation snapshot's AUC."""
     for name, frame in (("train", train_rows), ("validation", validation_rows)):
@@ -79,9 +109,12 @@ def train(train_rows: pl.DataFrame, validation_rows: pl.DataFrame) -> TrainedMod
     features = feature_columns(train_rows)
     chosen = params(train_rows.height)
     began = time.perf_counter()
-    y_train, y_valid = labels(train_rows), labels(validation_rows)
+    fitted, weights = sample_negatives(train_rows)
+    y_train, y_valid = labels(fitted), labels(validation_rows)
     x_valid = matrix(validation_rows, features)
-    train_set = lgb.Dataset(matrix(train_rows, features), label=y_train, feature_name=features)
+    train_set = lgb.Dataset(
+        matrix(fitted, features), label=y_train, weight=weights, feature_name=features
+    )
     valid_set = lgb.Dataset(x_valid, label=y_valid, reference=train_set)
     booster = lgb.train(
         chosen,
@@ -96,6 +129,7 @@ def train(train_rows: pl.DataFrame, validation_rows: pl.DataFrame) -> TrainedMod
     stats = {
         "best_iteration": int(booster.best_iteration),
         "train_rows": train_rows.height,
+        "train_rows_fitted": fitted.height,
         "train_positives": int(y_train.sum()),
         "validation_rows": validation_rows.height,
         "validation_positives": int(y_valid.sum()),
@@ -147,12 +181,13 @@ def score(booster: lgb.Booster, features: list[str], frame: pl.DataFrame) -> pl.
         score=pl.Series(booster.predict(matrix(frame, features)), dtype=pl.Float64),
         baseline_score=rfm_baseline(frame),
     )
-    out = []
-    for ranker in ("score", "baseline_score"):
-        prefix = "model" if ranker == "score" else "baseline"
-        order = pl.struct(pl.col(ranker).neg(), pl.col("user_id"))
-        out.append(order.rank("ordinal").over("snapshot").cast(pl.Int64).alias(f"{prefix}_rank"))
-    scored = scored.with_columns(out).with_columns(
+    # Rank by sorting once per ranker (best first, ties by user id) and numbering the rows of
+    # each snapshot: a struct rank over a window took minutes on the full preset's 9M users.
+    for ranker, prefix in (("score", "model"), ("baseline_score", "baseline")):
+        scored = scored.sort(["snapshot", ranker, "user_id"], descending=[False, True, False]).with_columns(
+            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("snapshot").alias(f"{prefix}_rank")
+        )
+    scored = scored.with_columns(
         (
             (pl.col(f"{p}_rank") - 1) * 10 // pl.len().over("snapshot") + 1
         ).cast(pl.Int32).alias(f"{p}_decile")

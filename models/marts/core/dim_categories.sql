@@ -12,7 +12,7 @@ events as (
 latest_code as (
     select
         category_id,
-        max_by(category_code, cast(event_at as varchar) || event_key) as category_code
+        max_by(category_code, {{ recency_key() }}) as category_code
     from events
     group by category_id
 ),

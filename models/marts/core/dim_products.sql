@@ -9,7 +9,7 @@ events as (
 ordered as (
     select
         *,
-        cast(event_at as varchar) || event_key as recency_key
+        {{ recency_key() }} as recency_key
     from events
 ),
 

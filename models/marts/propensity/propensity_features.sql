@@ -5,12 +5,12 @@
 {%- set history_days = var('propensity_history_days') | int %}
 with
 
-events as (
-    -- A 64-bit hash keys a session within its user: grouping on it is far cheaper than on the
-    -- 32-character id, and two sessions of one user colliding is a 1 in 10^18 event.
+events as not materialized (
+    -- Not materialized: every consumer scans the columns it needs from stg_events, which is
+    -- cheaper than writing 100M rows to a temporary result first.
     select
         user_id,
-        hash(session_id) as session_key,
+        session_id,
         event_date,
         event_hour,
         iso_weekday,
@@ -20,7 +20,8 @@ events as (
         event_type = 'purchase' as is_purchase,
         product_id,
         category_id,
-        brand,
+        -- Brands are only counted: a number groups faster than the text.
+        case when brand is not null then hash(brand) end as brand_key,
         price
     from {{ ref('stg_events') }}
 ),
@@ -34,15 +35,56 @@ snapshots as (
     {{ propensity_snapshots('(select bounds.latest_cutoff from bounds)') }}
 ),
 
-history as (
+session_days as (
+    -- Every session feature is a sum, count, min or max over days, so events are first folded
+    -- into one row per session and day (about 4 events each); only these are joined to the
+    -- snapshots, where each day falls into up to three overlapping 30-day histories.
+    select
+        user_id,
+        session_id,
+        event_date,
+        cast(count(*) as integer) as events,
+        cast(count(*) filter (where is_view) as integer) as views,
+        cast(count(*) filter (where is_cart) as integer) as carts,
+        cast(count(*) filter (where is_removal) as integer) as removals,
+        cast(count(*) filter (where is_purchase) as integer) as purchases,
+        sum(price) filter (where is_purchase) as revenue,
+        sum(price) filter (where is_view) as viewed_price_total,
+        max(price) filter (where is_view) as max_viewed_price,
+        cast(count(*) filter (where event_hour >= 18) as integer) as evening_events,
+        cast(count(*) filter (where iso_weekday >= 6) as integer) as weekend_events
+    from events
+    group by user_id, session_id, event_date
+),
+
+session_history as (
     select
         snapshots.snapshot,
         snapshots.cutoff_date,
-        events.*,
+        session_days.*,
         cast(
-            {{ dbt.datediff('events.event_date', 'snapshots.cutoff_date', 'day') }}
+            {{ dbt.datediff('session_days.event_date', 'snapshots.cutoff_date', 'day') }}
             as integer
         ) as days_before
+    from session_days
+    inner join snapshots
+        on
+            session_days.event_date < snapshots.cutoff_date
+            and session_days.event_date
+            >= {{ dbt.dateadd('day', -history_days, 'snapshots.cutoff_date') }}
+),
+
+product_history as (
+    -- Products are not folded per day first: a user rarely sees a product twice in a day,
+    -- so that would cost a grouping and save almost no rows.
+    select
+        snapshots.snapshot,
+        events.user_id,
+        events.product_id,
+        events.category_id,
+        events.brand_key,
+        events.is_cart,
+        events.is_purchase
     from events
     inner join snapshots
         on
@@ -50,83 +92,56 @@ history as (
             and events.event_date >= {{ dbt.dateadd('day', -history_days, 'snapshots.cutoff_date') }}
 ),
 
-per_session as (
-    -- Two narrow aggregations instead of one wide one with a dozen count(distinct): per
-    -- session here, per product below; the user level then only sums.
-    select
-        snapshot,
-        cutoff_date,
-        user_id,
-        session_key,
-        min(days_before) as last_day_before,
-        max(days_before) as first_day_before,
-        min(days_before) filter (where is_purchase) as last_purchase_day_before,
-        min(days_before) filter (where is_cart) as last_cart_day_before,
-        count(*) filter (where days_before = 1) as events_1d,
-        count(*) filter (where days_before <= 7) as events_7d,
-        count(*) as events,
-        count(*) filter (where is_view and days_before <= 7) as views_7d,
-        count(*) filter (where is_view) as views,
-        count(*) filter (where is_cart and days_before <= 7) as carts_7d,
-        count(*) filter (where is_cart) as carts,
-        count(*) filter (where is_removal) as removals,
-        count(*) filter (where is_purchase and days_before <= 7) as purchases_7d,
-        count(*) filter (where is_purchase) as purchases,
-        sum(price) filter (where is_purchase and days_before <= 7) as revenue_7d,
-        sum(price) filter (where is_purchase) as revenue,
-        sum(price) filter (where is_view) as viewed_price_total,
-        max(price) filter (where is_view) as max_viewed_price,
-        count(*) filter (where event_hour >= 18) as evening_events,
-        count(*) filter (where iso_weekday >= 6) as weekend_events
-    from history
-    group by snapshot, cutoff_date, user_id, session_key
-),
-
 per_product as (
+    -- Distinct products, categories and brands need their own grouping: per product here, and
+    -- the user level below only counts.
     select
         snapshot,
         user_id,
         product_id,
         any_value(category_id) as category_id,
-        any_value(brand) as brand,
+        any_value(brand_key) as brand_key,
         bool_or(is_cart) as was_carted,
         bool_or(is_purchase) as was_purchased
-    from history
+    from product_history
     group by snapshot, user_id, product_id
 ),
 
 session_activity as (
+    -- Straight from the session-days: a session is counted once per day it was active, which
+    -- differs from counting sessions only for the few that run past midnight, and saves
+    -- regrouping every session of every snapshot.
     select
         snapshot,
         cutoff_date,
         user_id,
-        min(last_day_before) as days_since_last_event,
-        max(first_day_before) as days_since_first_event,
-        min(last_purchase_day_before) as days_since_last_purchase,
-        min(last_cart_day_before) as days_since_last_cart,
-        count(distinct first_day_before) as active_days,
-        count(*) filter (where last_day_before = 1) as sessions_1d,
-        count(*) filter (where last_day_before <= 7) as sessions_7d,
+        min(days_before) as days_since_last_event,
+        max(days_before) as days_since_first_event,
+        min(days_before) filter (where purchases > 0) as days_since_last_purchase,
+        min(days_before) filter (where carts > 0) as days_since_last_cart,
+        count(distinct days_before) as active_days,
+        count(*) filter (where days_before = 1) as sessions_1d,
+        count(*) filter (where days_before <= 7) as sessions_7d,
         count(*) as sessions,
-        cast(sum(events_1d) as bigint) as events_1d,
-        cast(sum(events_7d) as bigint) as events_7d,
+        cast(coalesce(sum(events) filter (where days_before = 1), 0) as bigint) as events_1d,
+        cast(coalesce(sum(events) filter (where days_before <= 7), 0) as bigint) as events_7d,
         cast(sum(events) as bigint) as events,
-        cast(sum(views_7d) as bigint) as views_7d,
+        cast(coalesce(sum(views) filter (where days_before <= 7), 0) as bigint) as views_7d,
         cast(sum(views) as bigint) as views,
-        cast(sum(carts_7d) as bigint) as carts_7d,
+        cast(coalesce(sum(carts) filter (where days_before <= 7), 0) as bigint) as carts_7d,
         cast(sum(carts) as bigint) as carts,
         cast(sum(removals) as bigint) as removals,
-        cast(sum(purchases_7d) as bigint) as purchases_7d,
+        cast(coalesce(sum(purchases) filter (where days_before <= 7), 0) as bigint) as purchases_7d,
         cast(sum(purchases) as bigint) as purchases,
         count(*) filter (where purchases > 0) as purchase_sessions,
-        coalesce(sum(revenue_7d), 0) as revenue_7d,
+        coalesce(sum(revenue) filter (where days_before <= 7), 0) as revenue_7d,
         coalesce(sum(revenue), 0) as revenue,
         {{ safe_divide('sum(viewed_price_total)', 'sum(views)') }} as mean_viewed_price,
         max(max_viewed_price) as max_viewed_price,
         {{ safe_divide('sum(revenue)', 'sum(purchases)') }} as mean_purchase_price,
         {{ safe_divide('sum(evening_events)', 'sum(events)') }} as evening_share,
         {{ safe_divide('sum(weekend_events)', 'sum(events)') }} as weekend_share
-    from per_session
+    from session_history
     group by snapshot, cutoff_date, user_id
 ),
 
@@ -136,7 +151,7 @@ product_activity as (
         user_id,
         count(*) as distinct_products,
         count(distinct category_id) as distinct_categories,
-        count(distinct brand) as distinct_brands,
+        count(distinct brand_key) as distinct_brands,
         count(*) filter (where was_carted) as carted_products,
         count(*) filter (where was_purchased) as purchased_products,
         count(*) filter (where was_carted and not was_purchased) as abandoned_products
