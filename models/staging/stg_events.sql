@@ -15,14 +15,14 @@
     if target_dates is not none else none %}
 with
 
-source as (
+source as not materialized (
     select * from {{ source('bronze', 'events') }}
     {%- if read_dates is not none %}
         where {{ in_dates('event_date', read_dates) }}
     {%- endif %}
 ),
 
-renamed as (
+renamed as not materialized (
     select
         {{ utc_timestamp('event_time') }} as event_at,
         cast(event_type as varchar) as event_type,
@@ -38,13 +38,13 @@ renamed as (
     from source
 ),
 
-valid as (
+valid as not materialized (
     select *
     from renamed
     where {{ invalid_event_reason() }} is null
 ),
 
-hashed as (
+hashed as not materialized (
     -- A 64-bit hash of every source column: the event key, and the cheap first pass of the
     -- deduplication below.
     select
@@ -63,14 +63,14 @@ hashed as (
     from valid
 ),
 
-repeated_keys as (
+repeated_keys as materialized (
     select event_key
     from hashed
     group by event_key
     having count(*) > 1
 ),
 
-single_rows as (
+single_rows as not materialized (
     -- A key seen once is a row seen once: most rows skip the wide grouping below, which
     -- would carry every text column through a hash table (the costliest step at full scale).
     select
@@ -80,7 +80,7 @@ single_rows as (
     anti join repeated_keys on hashed.event_key = repeated_keys.event_key
 ),
 
-repeated_rows as (
+repeated_rows as not materialized (
     -- Exact duplicates (equal in every source column) are kept once; grouping on the columns,
     -- not on the hash, keeps two different rows that happen to share a hash apart. A copy
     -- delivered in a second file is attributed to the first file name (see
@@ -114,7 +114,7 @@ repeated_rows as (
         hashed.event_key
 ),
 
-deduplicated as (
+deduplicated as not materialized (
     select * from single_rows
     union all by name
     select * from repeated_rows
