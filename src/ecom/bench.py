@@ -244,7 +244,7 @@ def _markdown(r: dict, level: int = 1) -> str:  # type: ignore[type-arg]
         f"{o['model_roc_auc']:.3f}, baseline {o['baseline_roc_auc']:.3f}."),
         "",
         (f"Dashboard: serving export {b['export_seconds']:.1f} s; every query behind every page, 20 runs each "
-        "after a warm-up, in-memory DuckDB over the Parquet export:"),
+        "after a warm-up, read-only DuckDB over the serving copy (serving/v<timestamp>/serving.duckdb):"),
         "",
         "| page | query | rows | p50 (ms) | p95 (ms) |",
         "| --- | --- | ---: | ---: | ---: |",
