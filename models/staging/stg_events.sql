@@ -16,6 +16,9 @@
 with
 
 source as not materialized (
+    -- The wide CTEs are `not materialized`: each consumer streams bronze again. Left to itself,
+    -- DuckDB kept whole copies of them, which at 108M events spilled 40 GB; only the small set
+    -- of repeated keys is worth materialising.
     select * from {{ source('bronze', 'events') }}
     {%- if read_dates is not none %}
         where {{ in_dates('event_date', read_dates) }}
