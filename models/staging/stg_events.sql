@@ -104,17 +104,7 @@ repeated_rows as not materialized (
         count(*) as copies
     from hashed
     semi join repeated_keys on hashed.event_key = repeated_keys.event_key
-    group by
-        hashed.event_at,
-        hashed.event_type,
-        hashed.product_id,
-        hashed.category_id,
-        hashed.category_code,
-        hashed.brand,
-        hashed.price,
-        hashed.user_id,
-        hashed.user_session,
-        hashed.event_key
+    group by all
 ),
 
 deduplicated as not materialized (
