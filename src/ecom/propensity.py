@@ -78,7 +78,7 @@ def sample_negatives(
 ) -> tuple[pl.DataFrame, np.ndarray | None]:
     """All positives and a seeded sample of negatives, at most ``max_rows`` rows, with weights.
 
-    A kept negative stands for 1/fraction negatives, so the weighted label mean (and the
+    A kept negative stands for negatives / kept negatives, so the weighted label mean (and the
     model's calibration) is that of the full snapshot. Below ``max_rows`` nothing is dropped and
     there are no weights.
     """
@@ -86,15 +86,14 @@ def sample_negatives(
     negatives = frame.height - positives
     if frame.height <= max_rows or negatives == 0:
         return frame, None
-    keep = max(max_rows - positives, 1)
-    fraction = min(keep / negatives, 1.0)
+    keep = max(max_rows - positives, 1)  # < negatives, since the frame is over max_rows
     sampled = pl.concat(
         [
             frame.filter(pl.col("label_purchased")),
-            frame.filter(~pl.col("label_purchased")).sample(n=min(keep, negatives), seed=SEED),
+            frame.filter(~pl.col("label_purchased")).sample(n=keep, seed=SEED),
         ]
     ).sort("user_id")
-    weights = np.where(sampled["label_purchased"].to_numpy(), 1.0, 1.0 / fraction)
+    weights = np.where(sampled["label_purchased"].to_numpy(), 1.0, negatives / keep)
     return sampled, weights
 
 
@@ -182,7 +181,7 @@ def score(booster: lgb.Booster, features: list[str], frame: pl.DataFrame) -> pl.
         baseline_score=rfm_baseline(frame),
     )
     # Rank by sorting once per ranker (best first, ties by user id) and numbering the rows of
-    # each snapshot: a struct rank over a window took minutes on the full preset's 9M users.
+    # each snapshot: a struct rank over a window took minutes on the full preset's millions of users.
     for ranker, prefix in (("score", "model"), ("baseline_score", "baseline")):
         scored = scored.sort(["snapshot", ranker, "user_id"], descending=[False, True, False]).with_columns(
             pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("snapshot").alias(f"{prefix}_rank")

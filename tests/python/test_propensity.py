@@ -16,7 +16,7 @@ from ecom.generate import GenerationSummary
 from ecom.load import load
 from ecom.oracle import compare, describe
 from ecom.paths import DataDir
-from ecom.propensity import KEY_COLUMNS, LABEL_COLUMNS, load_booster, matrix, score, train
+from ecom.propensity import KEY_COLUMNS, LABEL_COLUMNS, load_booster, matrix, sample_negatives, score, train
 from tests.python.warehouse_helpers import build, query
 
 pytestmark = pytest.mark.slow
@@ -64,6 +64,25 @@ def test_every_user_of_the_scored_snapshots_is_scored_once(tiny_warehouse: DataD
     assert_frame_equal(features.sort(pl.all()), scores.sort(pl.all()))
     counts = dict(features.group_by("snapshot").len().iter_rows())
     assert counts["evaluation"] > 0 and counts["score"] > 0
+
+
+def test_large_train_snapshots_keep_every_buyer_and_a_weighted_sample_of_the_rest() -> None:
+    rng = np.random.default_rng(7)
+    frame = pl.DataFrame({"user_id": np.arange(5_000), "label_purchased": rng.random(5_000) < 0.1})
+    buyers = int(frame["label_purchased"].sum())
+
+    sampled, weights = sample_negatives(frame, max_rows=1_000)
+    assert sampled.height == 1_000
+    assert set(sampled.filter("label_purchased")["user_id"]) == set(frame.filter("label_purchased")["user_id"])
+    assert weights is not None
+    # Weighted, the sample stands for the whole snapshot: same users, same buyers.
+    assert weights.sum() == pytest.approx(frame.height)
+    assert weights[sampled["label_purchased"].to_numpy()].sum() == buyers
+    again, _ = sample_negatives(frame, max_rows=1_000)
+    assert_frame_equal(sampled, again)
+
+    unsampled, no_weights = sample_negatives(frame, max_rows=5_000)
+    assert no_weights is None and unsampled.height == frame.height
 
 
 def _pairwise_auc(y: np.ndarray, s: np.ndarray) -> float:
