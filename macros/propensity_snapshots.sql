@@ -1,7 +1,10 @@
 {#-
-    The feature snapshots of the propensity model as rows (snapshot, cutoff_date, label_end_date):
-    train, validation and evaluation at their cutoff vars, and `score` at `latest_cutoff` (the
-    day after the data ends, no label). Fails at compile time, naming the var, when a label
+    The feature snapshots of the propensity model as rows (snapshot, snapshot_position,
+    snapshot_bit, cutoff_date, label_end_date): train, validation and evaluation at their cutoff
+    vars, and `score` at `latest_cutoff` (the day after the data ends, no label).
+    `snapshot_position` (1-4) is the snapshot's place in propensity_snapshot_names() and
+    `snapshot_bit` its own bit (1, 2, 4, 8), so that a row can carry in one small integer every
+    snapshot whose history it falls into (see count_per_snapshot). Fails at compile time, naming the var, when a label
     window would reach past the evaluation cutoff: that is leakage into the evaluation.
 -#}
 {% macro propensity_snapshots(latest_cutoff) -%}
@@ -38,6 +41,8 @@
     {%- for name in ['train', 'validation', 'evaluation'] %}
     select
         '{{ name }}' as snapshot,
+        {{ propensity_snapshot_names().index(name) + 1 }} as snapshot_position,
+        cast({{ 2 ** propensity_snapshot_names().index(name) }} as utinyint) as snapshot_bit,
         cast('{{ cutoffs[name] }}' as date) as cutoff_date,
         cast({{ dbt.dateadd('day', label_days, "cast('" ~ cutoffs[name] ~ "' as date)") }} as date)
             as label_end_date
@@ -45,6 +50,28 @@
     {%- endfor %}
     select
         'score' as snapshot,
+        {{ propensity_snapshot_names().index('score') + 1 }} as snapshot_position,
+        cast({{ 2 ** propensity_snapshot_names().index('score') }} as utinyint) as snapshot_bit,
         {{ latest_cutoff }} as cutoff_date,
         cast(null as date) as label_end_date
+{%- endmacro %}
+
+
+{#- The snapshot names, in the order of their positions and bits (see propensity_snapshots). -#}
+{% macro propensity_snapshot_names() -%}
+    {{ return(['train', 'validation', 'evaluation', 'score']) }}
+{%- endmacro %}
+
+
+{#-
+    A list of counts, one per snapshot in snapshot_position order: the rows whose `bits`
+    expression has that snapshot's bit set. One grouping then counts all four snapshots.
+-#}
+{% macro count_per_snapshot(bits) -%}
+    [
+    {%- for name in propensity_snapshot_names() -%}
+        count(*) filter (where ({{ bits }}) & {{ 2 ** loop.index0 }} != 0)
+        {%- if not loop.last %}, {% endif -%}
+    {%- endfor -%}
+    ]
 {%- endmacro %}

@@ -5,10 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from ecom.errors import EcomError
 from ecom.generate import GeneratorConfig, generate
 from ecom.load import load
 from ecom.paths import DataDir
@@ -87,3 +89,23 @@ def test_nothing_new_rebuilds_nothing_in_silver(tmp_path: Path, tiny):
     build(data)
     build(data)
     assert "where false" in _compiled_stg_events(data).replace("\n", " ").replace("  ", " ")
+
+
+def test_a_silver_table_from_an_older_version_stops_the_build_naming_the_fix(tmp_path: Path, tiny, capfd):
+    source, _ = tiny
+    data = DataDir.resolve(tmp_path / "data")
+    shutil.copytree(source.landing, data.landing)
+    load([data.landing], data)
+    build(data)
+    # What a warehouse built before silver tracked load ids looks like.
+    with duckdb.connect(str(data.warehouse)) as con:
+        con.execute("alter table silver.stg_events drop column load_id")
+    capfd.readouterr()
+    with pytest.raises(EcomError, match="dbt build"):
+        build(data)
+    out = capfd.readouterr().out
+    assert "stg_events" in out and "has no load_id column" in out and "--full-refresh" in out
+
+    build(data, "--full-refresh")
+    with duckdb.connect(str(data.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from silver.stg_events where load_id is null").fetchone() == (0,)

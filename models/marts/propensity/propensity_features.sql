@@ -74,39 +74,6 @@ session_history as (
             >= {{ dbt.dateadd('day', -history_days, 'snapshots.cutoff_date') }}
 ),
 
-product_history as (
-    -- Products are not folded per day first: a user rarely sees a product twice in a day,
-    -- so that would cost a grouping and save almost no rows.
-    select
-        snapshots.snapshot,
-        events.user_id,
-        events.product_id,
-        events.category_id,
-        events.brand_key,
-        events.is_cart,
-        events.is_purchase
-    from events
-    inner join snapshots
-        on
-            events.event_date < snapshots.cutoff_date
-            and events.event_date >= {{ dbt.dateadd('day', -history_days, 'snapshots.cutoff_date') }}
-),
-
-per_product as (
-    -- Distinct products, categories and brands need their own grouping: per product here, and
-    -- the user level below only counts.
-    select
-        snapshot,
-        user_id,
-        product_id,
-        any_value(category_id) as category_id,
-        any_value(brand_key) as brand_key,
-        bool_or(is_cart) as was_carted,
-        bool_or(is_purchase) as was_purchased
-    from product_history
-    group by snapshot, user_id, product_id
-),
-
 session_activity as (
     -- Straight from the session-days: a session is counted once per day it was active, which
     -- differs from counting sessions only for the few that run past midnight, and saves
@@ -145,18 +112,121 @@ session_activity as (
     group by snapshot, cutoff_date, user_id
 ),
 
-product_activity as (
+day_windows as (
+    -- Every calendar day the snapshot histories cover, with the bits of all the snapshots whose
+    -- history holds it: the product, category and brand features group all four histories in
+    -- one pass instead of joining the events to the snapshots.
     select
-        snapshot,
+        calendar.event_date,
+        bit_or(snapshots.snapshot_bit) as window_bits
+    from (
+        select
+            cast(
+                unnest(generate_series(
+                    {{ dbt.dateadd('day', -history_days, 'min(spans.cutoff_date)') }},
+                    max(spans.cutoff_date),
+                    interval 1 day
+                )) as date
+            ) as event_date
+        from snapshots as spans
+    ) as calendar
+    inner join snapshots
+        on
+            calendar.event_date < snapshots.cutoff_date
+            and calendar.event_date >= {{ dbt.dateadd('day', -history_days, 'snapshots.cutoff_date') }}
+    group by calendar.event_date
+),
+
+user_products as (
+    -- One row per user and product over all four histories at once, the snapshots it was seen,
+    -- carted and bought in as bits: grouping (snapshot, user, product) instead would group
+    -- twice as many rows into almost twice as many groups (a user rarely sees a product on
+    -- more than one day, so there is little to fold).
+    select
+        events.user_id,
+        events.product_id,
+        bit_or(day_windows.window_bits) as seen_bits,
+        coalesce(bit_or(day_windows.window_bits) filter (where events.is_cart), 0) as carted_bits,
+        coalesce(bit_or(day_windows.window_bits) filter (where events.is_purchase), 0)
+            as purchased_bits
+    from events
+    inner join day_windows
+        on events.event_date = day_windows.event_date
+    group by events.user_id, events.product_id
+),
+
+user_categories as (
+    -- Straight from the events, like the brands below: built from user_products instead, that
+    -- 100M-row result would be materialised for its three consumers.
+    select
+        events.user_id,
+        events.category_id,
+        bit_or(day_windows.window_bits) as seen_bits
+    from events
+    inner join day_windows
+        on events.event_date = day_windows.event_date
+    where events.category_id is not null
+    group by events.user_id, events.category_id
+),
+
+user_brands as (
+    select
+        events.user_id,
+        events.brand_key,
+        bit_or(day_windows.window_bits) as seen_bits
+    from events
+    inner join day_windows
+        on events.event_date = day_windows.event_date
+    where events.brand_key is not null
+    group by events.user_id, events.brand_key
+),
+
+product_counts as (
+    -- Per user, one count per snapshot: lists in snapshot_position order.
+    select
         user_id,
-        count(*) as distinct_products,
-        count(distinct category_id) as distinct_categories,
-        count(distinct brand_key) as distinct_brands,
-        count(*) filter (where was_carted) as carted_products,
-        count(*) filter (where was_purchased) as purchased_products,
-        count(*) filter (where was_carted and not was_purchased) as abandoned_products
-    from per_product
-    group by snapshot, user_id
+        {{ count_per_snapshot('seen_bits') }} as products,
+        {{ count_per_snapshot('carted_bits') }} as carted_products,
+        {{ count_per_snapshot('purchased_bits') }} as purchased_products,
+        {{ count_per_snapshot('carted_bits & ~purchased_bits') }} as abandoned_products
+    from user_products
+    group by user_id
+),
+
+category_counts as (
+    select
+        user_id,
+        {{ count_per_snapshot('seen_bits') }} as categories
+    from user_categories
+    group by user_id
+),
+
+brand_counts as (
+    select
+        user_id,
+        {{ count_per_snapshot('seen_bits') }} as brands
+    from user_brands
+    group by user_id
+),
+
+product_activity as (
+    -- Back to one row per snapshot and user, for the snapshots the user saw a product in.
+    select
+        snapshots.snapshot,
+        product_counts.user_id,
+        product_counts.products[snapshots.snapshot_position] as distinct_products,
+        coalesce(category_counts.categories[snapshots.snapshot_position], 0) as distinct_categories,
+        coalesce(brand_counts.brands[snapshots.snapshot_position], 0) as distinct_brands,
+        product_counts.carted_products[snapshots.snapshot_position] as carted_products,
+        product_counts.purchased_products[snapshots.snapshot_position] as purchased_products,
+        product_counts.abandoned_products[snapshots.snapshot_position] as abandoned_products
+    from product_counts
+    inner join snapshots
+        on product_counts.products[snapshots.snapshot_position] > 0
+    left join category_counts
+        on product_counts.user_id = category_counts.user_id
+    left join brand_counts
+        on product_counts.user_id = brand_counts.user_id
 ),
 
 activity as (
