@@ -4,8 +4,9 @@
     vars, and `score` at `latest_cutoff` (the day after the data ends, no label).
     `snapshot_position` (1-4) is the snapshot's place in propensity_snapshot_names() and
     `snapshot_bit` its own bit (1, 2, 4, 8), so that a row can carry in one small integer every
-    snapshot whose history it falls into (see count_per_snapshot). Fails at compile time, naming the var, when a label
-    window would reach past the evaluation cutoff: that is leakage into the evaluation.
+    snapshot whose history it falls into (see count_per_snapshot). Fails at compile time, naming
+    the var, when a label window would reach past the evaluation cutoff: that is leakage into
+    the evaluation.
 -#}
 {% macro propensity_snapshots(latest_cutoff) -%}
     {%- set label_days = var('propensity_label_days') | int -%}

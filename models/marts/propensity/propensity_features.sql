@@ -137,48 +137,51 @@ day_windows as (
     group by calendar.event_date
 ),
 
+windowed_events as not materialized (
+    -- The events on those days, each with the bits of the histories it falls into.
+    select
+        events.*,
+        day_windows.window_bits
+    from events
+    inner join day_windows
+        on events.event_date = day_windows.event_date
+),
+
 user_products as (
     -- One row per user and product over all four histories at once, the snapshots it was seen,
     -- carted and bought in as bits: grouping (snapshot, user, product) instead would group
     -- twice as many rows into almost twice as many groups (a user rarely sees a product on
     -- more than one day, so there is little to fold).
     select
-        events.user_id,
-        events.product_id,
-        bit_or(day_windows.window_bits) as seen_bits,
-        coalesce(bit_or(day_windows.window_bits) filter (where events.is_cart), 0) as carted_bits,
-        coalesce(bit_or(day_windows.window_bits) filter (where events.is_purchase), 0)
-            as purchased_bits
-    from events
-    inner join day_windows
-        on events.event_date = day_windows.event_date
-    group by events.user_id, events.product_id
+        user_id,
+        product_id,
+        bit_or(window_bits) as seen_bits,
+        coalesce(bit_or(window_bits) filter (where is_cart), 0) as carted_bits,
+        coalesce(bit_or(window_bits) filter (where is_purchase), 0) as purchased_bits
+    from windowed_events
+    group by user_id, product_id
 ),
 
 user_categories as (
     -- Straight from the events, like the brands below: built from user_products instead, that
     -- 100M-row result would be materialised for its three consumers.
     select
-        events.user_id,
-        events.category_id,
-        bit_or(day_windows.window_bits) as seen_bits
-    from events
-    inner join day_windows
-        on events.event_date = day_windows.event_date
-    where events.category_id is not null
-    group by events.user_id, events.category_id
+        user_id,
+        category_id,
+        bit_or(window_bits) as seen_bits
+    from windowed_events
+    where category_id is not null
+    group by user_id, category_id
 ),
 
 user_brands as (
     select
-        events.user_id,
-        events.brand_key,
-        bit_or(day_windows.window_bits) as seen_bits
-    from events
-    inner join day_windows
-        on events.event_date = day_windows.event_date
-    where events.brand_key is not null
-    group by events.user_id, events.brand_key
+        user_id,
+        brand_key,
+        bit_or(window_bits) as seen_bits
+    from windowed_events
+    where brand_key is not null
+    group by user_id, brand_key
 ),
 
 product_counts as (
