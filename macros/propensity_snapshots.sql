@@ -1,12 +1,11 @@
 {#-
     The feature snapshots of the propensity model as rows (snapshot, snapshot_position,
-    snapshot_bit, cutoff_date, label_end_date): train, validation and evaluation at their cutoff
-    vars, and `score` at `latest_cutoff` (the day after the data ends, no label).
-    `snapshot_position` (1-4) is the snapshot's place in propensity_snapshot_names() and
-    `snapshot_bit` its own bit (1, 2, 4, 8), so that a row can carry in one small integer every
-    snapshot whose history it falls into (see count_per_snapshot). Fails at compile time, naming
-    the var, when a label window would reach past the evaluation cutoff: that is leakage into
-    the evaluation.
+    cutoff_date, label_end_date): train, validation and evaluation at their cutoff vars, and
+    `score` at `latest_cutoff` (the day after the data ends, no label). `snapshot_position` (1-4)
+    is the snapshot's place in propensity_snapshot_names(); its bit, 1 << (position - 1), lets a
+    row carry in one small integer every snapshot whose history it falls into (see
+    count_per_snapshot). Fails at compile time, naming the var, when a label window would reach
+    past the evaluation cutoff: that is leakage into the evaluation.
 -#}
 {% macro propensity_snapshots(latest_cutoff) -%}
     {%- set label_days = var('propensity_label_days') | int -%}
@@ -39,11 +38,10 @@
             "propensity_train_cutoff must be before propensity_validation_cutoff (early stopping "
             ~ "validates on a later period than the model is fitted on)") }}
     {%- endif -%}
-    {%- for name in ['train', 'validation', 'evaluation'] %}
+    {%- for name in propensity_snapshot_names() if name != 'score' %}
     select
         '{{ name }}' as snapshot,
-        {{ propensity_snapshot_names().index(name) + 1 }} as snapshot_position,
-        cast({{ 2 ** propensity_snapshot_names().index(name) }} as utinyint) as snapshot_bit,
+        {{ loop.index }} as snapshot_position,
         cast('{{ cutoffs[name] }}' as date) as cutoff_date,
         cast({{ dbt.dateadd('day', label_days, "cast('" ~ cutoffs[name] ~ "' as date)") }} as date)
             as label_end_date
@@ -52,13 +50,12 @@
     select
         'score' as snapshot,
         {{ propensity_snapshot_names().index('score') + 1 }} as snapshot_position,
-        cast({{ 2 ** propensity_snapshot_names().index('score') }} as utinyint) as snapshot_bit,
         {{ latest_cutoff }} as cutoff_date,
         cast(null as date) as label_end_date
 {%- endmacro %}
 
 
-{#- The snapshot names, in the order of their positions and bits (see propensity_snapshots). -#}
+{#- The snapshot names in position order, score last (see propensity_snapshots). -#}
 {% macro propensity_snapshot_names() -%}
     {{ return(['train', 'validation', 'evaluation', 'score']) }}
 {%- endmacro %}

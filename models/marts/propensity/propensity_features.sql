@@ -118,7 +118,7 @@ day_windows as (
     -- one pass instead of joining the events to the snapshots.
     select
         calendar.event_date,
-        bit_or(snapshots.snapshot_bit) as window_bits
+        cast(bit_or(1 << (snapshots.snapshot_position - 1)) as utinyint) as window_bits
     from (
         select
             cast(
