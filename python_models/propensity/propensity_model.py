@@ -8,12 +8,12 @@ and training stats, one row, so scoring (and anyone auditing) reloads exactly th
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from ecom.propensity import model_record, train
+    from ecom.propensity import MAX_TRAIN_ROWS, MAX_VALIDATION_ROWS, model_record, sample_snapshot, train
 
     features = dbt.ref("propensity_features")
     trained = train(
-        features.filter("snapshot = 'train'").order("user_id").pl(),
-        features.filter("snapshot = 'validation'").order("user_id").pl(),
+        sample_snapshot(features.filter("snapshot = 'train'"), MAX_TRAIN_ROWS),
+        sample_snapshot(features.filter("snapshot = 'validation'"), MAX_VALIDATION_ROWS),
     )
     cutoffs = {
         "train": dbt.config.get("train_cutoff"),

@@ -7,9 +7,9 @@ def model(dbt, session):
     dbt.config(materialized="table")
     import polars as pl
 
-    from ecom.propensity import load_booster, score
+    from ecom.propensity import load_booster, score_snapshots
 
     booster, features = load_booster(dbt.ref("propensity_model").pl())
-    frame = dbt.ref("propensity_features").filter("snapshot in ('evaluation', 'score')").order("user_id").pl()
-    scored = score(booster, features, frame)
+    snapshots = dbt.ref("propensity_features").filter("snapshot in ('evaluation', 'score')")
+    scored = score_snapshots(booster, features, snapshots)
     return scored.with_columns(pl.col("snapshot").cast(pl.String)).to_arrow()

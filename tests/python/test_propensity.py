@@ -7,6 +7,7 @@ import math
 import shutil
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import polars as pl
 import pytest
@@ -16,7 +17,21 @@ from ecom.generate import GenerationSummary
 from ecom.load import load
 from ecom.oracle import compare, describe
 from ecom.paths import DataDir
-from ecom.propensity import KEY_COLUMNS, LABEL_COLUMNS, load_booster, matrix, sample_negatives, score, train
+from ecom.propensity import (
+    KEY_COLUMNS,
+    LABEL_COLUMNS,
+    MAX_TRAIN_ROWS,
+    MAX_VALIDATION_ROWS,
+    feature_frame,
+    labels,
+    load_booster,
+    matrix,
+    roc_auc,
+    sample_snapshot,
+    score,
+    score_snapshots,
+    train,
+)
 from tests.python.warehouse_helpers import build, query
 
 pytestmark = pytest.mark.slow
@@ -31,27 +46,48 @@ def _features(data: DataDir, snapshots: tuple[str, ...]) -> pl.DataFrame:
     )
 
 
+def _snapshot_frame(data: DataDir, snapshots: str) -> pl.DataFrame:
+    """A snapshot as the models read it (features cast to float32 by DuckDB)."""
+    with duckdb.connect(str(data.warehouse), read_only=True) as con:
+        return feature_frame(con.table("gold.propensity_features").filter(f"snapshot in ({snapshots})"))
+
+
 def test_booster_round_trips_through_the_table_with_identical_scores(tiny_warehouse: DataDir) -> None:
     record = query(tiny_warehouse, "select * from gold.propensity_model")
     booster, features = load_booster(record)
-    validation = _features(tiny_warehouse, ("validation",))
+    with duckdb.connect(str(tiny_warehouse.warehouse), read_only=True) as con:
+        snapshot = con.table("gold.propensity_features").filter("snapshot = 'validation'")
+        validation = sample_snapshot(snapshot, MAX_VALIDATION_ROWS).rows
     reloaded_sum = float(np.sum(booster.predict(matrix(validation, features)), dtype=np.float64))
     assert reloaded_sum == pytest.approx(record["validation_score_sum"][0], rel=1e-12)
 
     stored = query(tiny_warehouse, "select snapshot, user_id, score from gold.propensity_scores")
-    rescored = score(booster, features, _features(tiny_warehouse, ("evaluation", "score")))
+    rescored = score(booster, features, _snapshot_frame(tiny_warehouse, "'evaluation', 'score'"))
     joined = stored.join(rescored.select("snapshot", "user_id", "score"), on=["snapshot", "user_id"], suffix="_again")
     assert joined.height == stored.height == rescored.height
     assert (joined["score"] - joined["score_again"]).abs().max() == 0.0
 
 
+def test_scoring_in_batches_gives_the_ranks_of_scoring_at_once(tiny_warehouse: DataDir) -> None:
+    booster, features = load_booster(query(tiny_warehouse, "select * from gold.propensity_model"))
+    at_once = score(booster, features, _snapshot_frame(tiny_warehouse, "'evaluation', 'score'"))
+    with duckdb.connect(str(tiny_warehouse.warehouse), read_only=True) as con:
+        snapshots = con.table("gold.propensity_features").filter("snapshot in ('evaluation', 'score')")
+        batched = score_snapshots(booster, features, snapshots, batch_rows=1_000)
+    assert at_once.height > 3_000  # several batches
+    assert_frame_equal(batched, at_once)
+
+
 def test_training_is_deterministic_and_stored_model_matches(tiny_warehouse: DataDir) -> None:
-    train_rows = _features(tiny_warehouse, ("train",)).sort("user_id")
-    validation_rows = _features(tiny_warehouse, ("validation",)).sort("user_id")
     texts = []
-    for _ in range(2):
-        model = train(train_rows, validation_rows)
-        texts.append(model.booster.model_to_string(num_iteration=model.booster.best_iteration))
+    with duckdb.connect(str(tiny_warehouse.warehouse), read_only=True) as con:
+        snapshots = con.table("gold.propensity_features")
+        for _ in range(2):
+            model = train(
+                sample_snapshot(snapshots.filter("snapshot = 'train'"), MAX_TRAIN_ROWS),
+                sample_snapshot(snapshots.filter("snapshot = 'validation'"), MAX_VALIDATION_ROWS),
+            )
+            texts.append(model.booster.model_to_string(num_iteration=model.booster.best_iteration))
     assert texts[0] == texts[1]
     stored_id = query(tiny_warehouse, "select model_id from gold.propensity_model")["model_id"][0]
     assert hashlib.md5(texts[0].encode()).hexdigest() == stored_id
@@ -66,23 +102,45 @@ def test_every_user_of_the_scored_snapshots_is_scored_once(tiny_warehouse: DataD
     assert counts["evaluation"] > 0 and counts["score"] > 0
 
 
-def test_large_train_snapshots_keep_every_buyer_and_a_weighted_sample_of_the_rest() -> None:
+def test_large_snapshots_keep_every_buyer_and_a_weighted_sample_of_the_rest() -> None:
     rng = np.random.default_rng(7)
-    frame = pl.DataFrame({"user_id": np.arange(5_000), "label_purchased": rng.random(5_000) < 0.1})
+    frame = pl.DataFrame(
+        {"user_id": np.arange(5_000), "label_purchased": rng.random(5_000) < 0.1, "views": rng.integers(0, 50, 5_000)}
+    )
     buyers = int(frame["label_purchased"].sum())
+    with duckdb.connect() as con:
+        snapshot = con.from_arrow(frame.to_arrow())
 
-    sampled, weights = sample_negatives(frame, max_rows=1_000)
-    assert sampled.height == 1_000
-    assert set(sampled.filter("label_purchased")["user_id"]) == set(frame.filter("label_purchased")["user_id"])
-    assert weights is not None
-    # Weighted, the sample stands for the whole snapshot: same users, same buyers.
-    assert weights.sum() == pytest.approx(frame.height)
-    assert weights[sampled["label_purchased"].to_numpy()].sum() == buyers
-    again, _ = sample_negatives(frame, max_rows=1_000)
-    assert_frame_equal(sampled, again)
+        sample = sample_snapshot(snapshot, max_rows=1_000)
+        assert sample.rows.height == 1_000 and sample.snapshot_users == frame.height
+        assert sample.rows["user_id"].is_sorted()
+        assert sample.rows["views"].dtype == pl.Float32
+        assert set(sample.rows.filter("label_purchased")["user_id"]) == set(frame.filter("label_purchased")["user_id"])
+        assert sample.weights is not None
+        # Weighted, the sample stands for the whole snapshot: same users, same buyers.
+        assert sample.weights.sum() == pytest.approx(frame.height)
+        assert sample.weights[sample.rows["label_purchased"].to_numpy()].sum() == buyers
+        # Kept rows are the real rows, and the same ones every time.
+        kept = sample.rows.join(frame, on="user_id", suffix="_source")
+        assert (kept["views"] == kept["views_source"].cast(pl.Float32)).all()
+        assert_frame_equal(sample_snapshot(snapshot, max_rows=1_000).rows, sample.rows)
 
-    unsampled, no_weights = sample_negatives(frame, max_rows=5_000)
-    assert no_weights is None and unsampled.height == frame.height
+        whole = sample_snapshot(snapshot, max_rows=5_000)
+        assert whole.weights is None and whole.rows.height == frame.height
+
+
+def test_the_validation_sample_gives_the_whole_snapshots_auc() -> None:
+    """Early stopping's AUC on every buyer and a sample of the others is the snapshot's AUC."""
+    rng = np.random.default_rng(11)
+    buyer = rng.random(200_000) < 0.07
+    signal = rng.normal(size=200_000) + 1.2 * buyer  # a score with an AUC of about 0.8
+    frame = pl.DataFrame({"user_id": np.arange(200_000), "label_purchased": buyer, "signal": signal})
+    with duckdb.connect() as con:
+        sample = sample_snapshot(con.from_arrow(frame.to_arrow()), max_rows=40_000)
+    whole_auc = roc_auc(buyer.astype(np.int8), signal)
+    sample_auc = roc_auc(labels(sample.rows), sample.rows["signal"].to_numpy())
+    assert sample.rows.height == 40_000 and 0.75 < whole_auc < 0.85
+    assert sample_auc == pytest.approx(whole_auc, abs=0.01)
 
 
 def _pairwise_auc(y: np.ndarray, s: np.ndarray) -> float:
