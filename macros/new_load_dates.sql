@@ -5,18 +5,13 @@
     month gets a new id and is picked up like a new month. Returns a list of 'YYYY-MM-DD' strings,
     so the caller can filter with literals (DuckDB prunes hive partitions on literals, not on
     subqueries). A table built by an older version of this project, without `load_id`, stops the
-    build with a message that names the table and the fix, instead of a binder error.
+    build with a message that names the table and the fix (require_column).
 -#}
 {% macro new_load_dates(upstream, date_column='event_date') -%}
     {%- if not execute -%}
         {{ return([]) }}
     {%- endif -%}
-    {%- set existing = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-    {%- if 'load_id' not in existing -%}
-        {{ exceptions.raise_compiler_error(
-            this ~ " has no load_id column: it was built by an older version of this project. "
-            ~ "Rebuild it from bronze with `ecom build --full-refresh` (or `dbt build --full-refresh`).") }}
-    {%- endif -%}
+    {%- do require_column(this, 'load_id') -%}
     {%- set query -%}
         select distinct cast({{ date_column }} as varchar) as loaded_date
         from {{ upstream }}

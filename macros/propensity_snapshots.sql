@@ -73,3 +73,122 @@
     {%- endfor -%}
     ]
 {%- endmacro %}
+
+
+{#-
+    The snapshots with their input span and an input fingerprint, from the events relation
+    `events` (stg_events): the days a snapshot reads run from history_days before its cutoff to
+    the end of its label window (the score snapshot: to its cutoff). The fingerprint hashes the
+    snapshot's dates and windows with the sorted ids of every load that has events in that span,
+    so it changes exactly when the snapshot's input can have changed: a new or re-delivered file
+    with events in the span, or other cutoff vars. An incremental build recomputes only the
+    snapshots whose fingerprint changed (see changed_propensity_snapshots).
+-#}
+{% macro propensity_snapshot_inputs(events) -%}
+    {%- set history_days = var('propensity_history_days') | int -%}
+    with snapshots as (
+        {{ propensity_snapshots(
+            '(select cast(' ~ dbt.dateadd('day', 1, 'max(event_date)') ~ ' as date) from ' ~ events ~ ')'
+        ) }}
+    ),
+
+    spans as (
+        select
+            *,
+            cast({{ dbt.dateadd('day', -history_days, 'cutoff_date') }} as date) as span_start,
+            coalesce(label_end_date, cutoff_date) as span_end
+        from snapshots
+    ),
+
+    date_loads as (
+        select distinct
+            event_date,
+            cast(load_id as varchar) as load_id
+        from {{ events }}
+    ),
+
+    span_loads as (
+        select
+            spans.snapshot,
+            list_sort(list(distinct date_loads.load_id) filter (where date_loads.load_id is not null))
+                as load_ids
+        from spans
+        left join date_loads
+            on
+                date_loads.event_date >= spans.span_start
+                and date_loads.event_date < spans.span_end
+        group by spans.snapshot
+    )
+
+    select
+        spans.snapshot,
+        spans.snapshot_position,
+        spans.cutoff_date,
+        spans.label_end_date,
+        spans.span_start,
+        spans.span_end,
+        hash(
+            spans.snapshot,
+            spans.cutoff_date,
+            spans.label_end_date,
+            spans.span_start,
+            span_loads.load_ids
+        ) as input_fingerprint
+    from spans
+    inner join span_loads
+        on spans.snapshot = span_loads.snapshot
+{%- endmacro %}
+
+
+{#-
+    For an incremental build of propensity_features: the snapshots whose input fingerprint
+    differs from the one they were built with (or that are missing), as rows of (snapshot,
+    span_start, span_end) with the dates as 'YYYY-MM-DD' strings. Empty when nothing changed.
+-#}
+{% macro changed_propensity_snapshots(events) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- do require_column(this, 'input_fingerprint') -%}
+    {%- set query -%}
+        with inputs as (
+            {{ propensity_snapshot_inputs(events) }}
+        ),
+
+        built as (
+            select distinct
+                snapshot,
+                input_fingerprint
+            from {{ this }}
+        )
+
+        select
+            inputs.snapshot,
+            cast(inputs.span_start as varchar) as span_start,
+            cast(inputs.span_end as varchar) as span_end
+        from inputs
+        left join built
+            on
+                inputs.snapshot = built.snapshot
+                and inputs.input_fingerprint = built.input_fingerprint
+        where built.snapshot is null
+        order by inputs.snapshot_position
+    {%- endset -%}
+    {{ return(run_query(query).rows | map('list') | list) }}
+{%- endmacro %}
+
+
+{#-
+    Pre-hook of propensity_features: delete the rows of snapshots whose input fingerprint is no
+    longer current. delete+insert replaces the snapshots it recomputes anyway; this also removes
+    a changed snapshot that now has no users at all, which delete+insert alone would keep.
+-#}
+{% macro delete_stale_propensity_snapshots(events) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where input_fingerprint not in (
+            select inputs.input_fingerprint
+            from ({{ propensity_snapshot_inputs(events) }}) as inputs
+        )
+    {%- endif -%}
+{%- endmacro %}

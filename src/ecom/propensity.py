@@ -22,6 +22,7 @@ import polars as pl
 # Columns of propensity_features that are not model inputs.
 KEY_COLUMNS = ("snapshot", "cutoff_date", "user_id")
 LABEL_COLUMNS = ("label_purchased", "label_revenue")
+LINEAGE_COLUMNS = ("input_fingerprint",)  # what the snapshot was computed from; dropped on reading
 
 SEED = 46
 MAX_ROUNDS = 400
@@ -41,7 +42,7 @@ SCORE_BATCH_ROWS = 1_000_000
 
 def feature_columns(frame: pl.DataFrame) -> list[str]:
     """Every column of the feature table except keys and labels, in table order."""
-    return [c for c in frame.columns if c not in KEY_COLUMNS + LABEL_COLUMNS]
+    return [c for c in frame.columns if c not in KEY_COLUMNS + LABEL_COLUMNS + LINEAGE_COLUMNS]
 
 
 def matrix(frame: pl.DataFrame, features: list[str]) -> np.ndarray:
@@ -96,7 +97,11 @@ def float_features(snapshots: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelatio
     """Keys and labels as they are, every feature cast to float32 by DuckDB: the wide integer and
     decimal columns never reach Python, which halves the bytes of a snapshot there."""
     keep = [f'"{c}"' for c in snapshots.columns if c in KEY_COLUMNS + LABEL_COLUMNS]
-    cast = [f'cast("{c}" as float) as "{c}"' for c in snapshots.columns if c not in KEY_COLUMNS + LABEL_COLUMNS]
+    cast = [
+        f'cast("{c}" as float) as "{c}"'
+        for c in snapshots.columns
+        if c not in KEY_COLUMNS + LABEL_COLUMNS + LINEAGE_COLUMNS
+    ]
     return snapshots.select(", ".join(keep + cast))
 
 

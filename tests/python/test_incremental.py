@@ -20,8 +20,12 @@ from .warehouse_helpers import build, snapshot
 pytestmark = pytest.mark.slow
 
 
+def _compiled(data: DataDir, model_path: str) -> str:
+    return (data.root / "dbt" / "target" / "compiled" / "ecom" / "models" / model_path).read_text()
+
+
 def _compiled_stg_events(data: DataDir) -> str:
-    return (data.root / "dbt" / "target" / "compiled" / "ecom" / "models" / "staging" / "stg_events.sql").read_text()
+    return _compiled(data, "staging/stg_events.sql")
 
 
 def _assert_same_tables(incremental: dict[str, pl.DataFrame], full: dict[str, pl.DataFrame]) -> None:
@@ -53,6 +57,20 @@ def test_new_month_builds_incrementally_to_the_same_tables_as_a_full_refresh(tmp
     assert "cast('2019-10-30' as date)" not in compiled
     incremental = snapshot(data)
     assert incremental["silver.stg_events"].height > october_rows
+
+    build(data, "--full-refresh")
+    _assert_same_tables(incremental, snapshot(data))
+
+    # December arrives: of the propensity snapshots only the score snapshot reads December (the
+    # evaluation labels end on 1 Dec), so only it is recomputed, from December's days alone.
+    generate(GeneratorConfig(events=50_000, months=3, only_months=("2019-12",)), data)
+    load([data.landing], data)
+    build(data)
+    features_sql = " ".join(_compiled(data, "marts/propensity/propensity_features.sql").split())
+    assert "snapshot in ('score')" in features_sql
+    assert "event_date >= cast('2019-12-02' as date) and event_date < cast('2020-01-01' as date)" in features_sql
+    incremental = snapshot(data)
+    assert set(incremental["gold.propensity_features"]["snapshot"]) == {"train", "validation", "evaluation", "score"}
 
     build(data, "--full-refresh")
     _assert_same_tables(incremental, snapshot(data))
@@ -89,6 +107,8 @@ def test_nothing_new_rebuilds_nothing_in_silver(tmp_path: Path, tiny):
     build(data)
     build(data)
     assert "where false" in _compiled_stg_events(data).replace("\n", " ").replace("  ", " ")
+    features_sql = " ".join(_compiled(data, "marts/propensity/propensity_features.sql").split())
+    assert features_sql.count("where false") == 2  # no snapshot and no event is read
 
 
 def test_a_silver_table_from_an_older_version_stops_the_build_naming_the_fix(tmp_path: Path, tiny, capfd):

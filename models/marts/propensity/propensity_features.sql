@@ -1,8 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='snapshot',
+        on_schema_change='fail',
+        pre_hook="{{ delete_stale_propensity_snapshots(ref('stg_events')) }}",
+    )
+}}
 -- One row per user and feature snapshot: what the user did in the propensity_history_days days
 -- before the snapshot's cutoff date (nothing on or after it), and, for the train, validation
 -- and evaluation snapshots, whether they purchased in the label window that follows. The
 -- score snapshot is cut the day after the data ends: the features a campaign is scored on.
+-- Incremental by snapshot: a build recomputes only the snapshots whose input changed (a new
+-- month changes the score snapshot alone) and reads only the days those snapshots span.
 {%- set history_days = var('propensity_history_days') | int %}
+{%- set changed = changed_propensity_snapshots(ref('stg_events')) if is_incremental() else none %}
 with
 
 events as not materialized (
@@ -24,15 +36,27 @@ events as not materialized (
         case when brand is not null then hash(brand) end as brand_key,
         price
     from {{ ref('stg_events') }}
+    {%- if changed is not none %}
+        where
+        {%- if changed | length == 0 %} false
+        {%- else %}
+            event_date >= cast('{{ changed | map(attribute=1) | min }}' as date)
+            and event_date < cast('{{ changed | map(attribute=2) | max }}' as date)
+        {%- endif %}
+    {%- endif %}
 ),
 
-bounds as (
-    select cast({{ dbt.dateadd('day', 1, 'max(event_date)') }} as date) as latest_cutoff
-    from events
-),
-
-snapshots as (
-    {{ propensity_snapshots('(select bounds.latest_cutoff from bounds)') }}
+snapshots as materialized (
+    select *
+    from ({{ propensity_snapshot_inputs(ref('stg_events')) }}) as inputs
+    {%- if changed is not none %}
+        where
+        {%- if changed | length == 0 %} false
+        {%- else %} snapshot in (
+            {%- for row in changed %}'{{ row[0] }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+        )
+        {%- endif %}
+    {%- endif %}
 ),
 
 session_days as (
@@ -354,8 +378,11 @@ final as (
         case
             when scored.snapshot = 'score' then null
             else cast(coalesce(labels.label_revenue, 0) as decimal(18, 2))
-        end as label_revenue
+        end as label_revenue,
+        snapshots.input_fingerprint
     from scored
+    inner join snapshots
+        on scored.snapshot = snapshots.snapshot
     left join labels
         on
             scored.snapshot = labels.snapshot
