@@ -41,7 +41,7 @@ SCORE_BATCH_ROWS = 1_000_000
 
 
 def feature_columns(frame: pl.DataFrame) -> list[str]:
-    """Every column of the feature table except keys and labels, in table order."""
+    """Every column of the feature table except keys, labels and lineage, in table order."""
     return [c for c in frame.columns if c not in KEY_COLUMNS + LABEL_COLUMNS + LINEAGE_COLUMNS]
 
 
@@ -94,8 +94,8 @@ class SnapshotSample:
 
 
 def float_features(snapshots: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
-    """Keys and labels as they are, every feature cast to float32 by DuckDB: the wide integer and
-    decimal columns never reach Python, which halves the bytes of a snapshot there."""
+    """Keys and labels as they are, every feature cast to float32 by DuckDB, lineage left out: the
+    wide integer and decimal columns never reach Python, which halves the bytes of a snapshot there."""
     keep = [f'"{c}"' for c in snapshots.columns if c in KEY_COLUMNS + LABEL_COLUMNS]
     cast = [
         f'cast("{c}" as float) as "{c}"'

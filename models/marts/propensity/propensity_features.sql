@@ -46,9 +46,17 @@ events as not materialized (
     {%- endif %}
 ),
 
-snapshots as materialized (
+bounds as (
+    -- From all of stg_events: in an incremental build `events` holds only the changed spans.
+    select cast({{ dbt.dateadd('day', 1, 'max(event_date)') }} as date) as latest_cutoff
+    from {{ ref('stg_events') }}
+),
+
+snapshots as (
+    -- Constant rows: exact for the optimizer (a materialised lookup of the fingerprints here
+    -- changed the join order below and ran out of memory at 108M events).
     select *
-    from ({{ propensity_snapshot_inputs(ref('stg_events')) }}) as inputs
+    from ({{ propensity_snapshots('(select bounds.latest_cutoff from bounds)') }}) as all_snapshots
     {%- if changed is not none %}
         where
         {%- if changed | length == 0 %} false
@@ -57,6 +65,14 @@ snapshots as materialized (
         )
         {%- endif %}
     {%- endif %}
+),
+
+fingerprints as (
+    -- Only joined to the final rows: see propensity_snapshot_inputs.
+    select
+        snapshot,
+        input_fingerprint
+    from ({{ propensity_snapshot_inputs(ref('stg_events')) }}) as inputs
 ),
 
 session_days as (
@@ -379,10 +395,10 @@ final as (
             when scored.snapshot = 'score' then null
             else cast(coalesce(labels.label_revenue, 0) as decimal(18, 2))
         end as label_revenue,
-        snapshots.input_fingerprint
+        fingerprints.input_fingerprint
     from scored
-    inner join snapshots
-        on scored.snapshot = snapshots.snapshot
+    inner join fingerprints
+        on scored.snapshot = fingerprints.snapshot
     left join labels
         on
             scored.snapshot = labels.snapshot
