@@ -58,12 +58,7 @@ snapshots as (
     select *
     from ({{ propensity_snapshots('(select bounds.latest_cutoff from bounds)') }}) as all_snapshots
     {%- if changed is not none %}
-        where
-        {%- if changed | length == 0 %} false
-        {%- else %} snapshot in (
-            {%- for row in changed %}'{{ row[0] }}'{% if not loop.last %}, {% endif %}{% endfor -%}
-        )
-        {%- endif %}
+        where {{ in_literals('snapshot', changed | map(attribute=0) | list) }}
     {%- endif %}
 ),
 
