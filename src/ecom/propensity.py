@@ -40,7 +40,7 @@ MAX_VALIDATION_ROWS = 500_000
 SCORE_BATCH_ROWS = 1_000_000
 
 
-def feature_columns(frame: pl.DataFrame) -> list[str]:
+def feature_columns(frame: pl.DataFrame | duckdb.DuckDBPyRelation) -> list[str]:
     """Every column of the feature table except keys, labels and lineage, in table order."""
     return [c for c in frame.columns if c not in KEY_COLUMNS + LABEL_COLUMNS + LINEAGE_COLUMNS]
 
@@ -97,11 +97,7 @@ def float_features(snapshots: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelatio
     """Keys and labels as they are, every feature cast to float32 by DuckDB, lineage left out: the
     wide integer and decimal columns never reach Python, which halves the bytes of a snapshot there."""
     keep = [f'"{c}"' for c in snapshots.columns if c in KEY_COLUMNS + LABEL_COLUMNS]
-    cast = [
-        f'cast("{c}" as float) as "{c}"'
-        for c in snapshots.columns
-        if c not in KEY_COLUMNS + LABEL_COLUMNS + LINEAGE_COLUMNS
-    ]
+    cast = [f'cast("{c}" as float) as "{c}"' for c in feature_columns(snapshots)]
     return snapshots.select(", ".join(keep + cast))
 
 
