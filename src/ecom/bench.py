@@ -265,7 +265,7 @@ def _markdown(r: dict, level: int = 1) -> str:  # type: ignore[type-arg]
         + (f"; the basket models alone (`dbt run --select {' '.join(BASKET_MODELS)}`, own process): "
            f"**{b['basket_seconds']:.1f} s**, peak RSS {b['basket_peak_rss_mb']:,.0f} MB; within the build they "
            f"took {b['basket_seconds_in_build']:.1f} s of model time."
-           if "basket_seconds_in_build" in b  # reports before 2026-11-21 timed them within the build only
+           if "basket_seconds_in_build" in b  # older reports timed them within the build only
            else f" in {b['basket_seconds']:.1f} s of model time within the build.")),
         "",
         "| model | seconds |",

@@ -102,8 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     be = sub.add_parser("bench", parents=[data], help="benchmark the generator, the loader and the dbt build",
                         description="Generate a dataset, then time the loader against a bare Polars "
-                        "scan_csv -> sink_parquet of the same file, then land everything and time a from-scratch dbt build "
-                        "(per-model times, market-basket pair counts), each step in its own process; write a report.")
+                        "scan_csv -> sink_parquet of the same file (and DuckDB and pandas), then land everything and time a "
+                        "from-scratch dbt build (per-model times), the market-basket models and the model's training + "
+                        "scoring alone, the dashboard queries and a December arrival built incrementally; each step "
+                        "in its own process, with its own peak RSS. Write a Markdown + JSON report.")
     be.add_argument("--preset", default="default", help="dataset size (default: default)")
     be.add_argument("--events", type=int, help="target events instead of the preset's")
     be.add_argument("--update-readme", action="store_true",
