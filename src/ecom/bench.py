@@ -58,7 +58,8 @@ class Measurement:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
-def _measure(step: str, args: list[str], rows: int = 0) -> tuple[Measurement, str]:
+def _measure(step: str, args: list[str], rows: int = 0) -> tuple[Measurement, dict[str, object]]:
+    """Run one worker step in a child; its measurement, and everything the step reported."""
     began = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "ecom.bench", *args], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
@@ -70,7 +71,7 @@ def _measure(step: str, args: list[str], rows: int = 0) -> tuple[Measurement, st
         raise RuntimeError(f"benchmark step {step} failed with exit {proc.returncode}")
     reported = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
     peak_mb = reported.get("peak_rss_mb", usage.ru_maxrss / 1024)
-    return Measurement(step, reported.get("seconds", seconds), peak_mb, reported.get("rows", rows)), out
+    return Measurement(step, reported.get("seconds", seconds), peak_mb, reported.get("rows", rows)), reported
 
 
 def _own_peak_rss_mb() -> float:
@@ -329,9 +330,9 @@ def _bench_engines(work: Path, source: Path, rows: int) -> dict[str, object]:
     shutil.rmtree(out_dir, ignore_errors=True)
     say(f"duckdb COPY: {duck.rows:,} rows in {duck.seconds:.2f} s, peak RSS {duck.peak_rss_mb:,.0f} MB")
     sliced = min(rows, PANDAS_SLICE_ROWS)
-    pandas_run, out = _measure("pandas_slice", ["pandas_slice", str(source), str(sliced)])
+    pandas_run, reported = _measure("pandas_slice", ["pandas_slice", str(source), str(sliced)])
     # The child reports its RSS with pandas imported, before reading: the rest grows with the rows.
-    base_mb = json.loads(out.strip().splitlines()[-1])["base_rss_mb"]
+    base_mb = float(reported["base_rss_mb"])  # type: ignore[arg-type]
     per_row = max(pandas_run.peak_rss_mb - base_mb, 0) / max(sliced, 1)
     extrapolated_gb = per_row * rows / 1024
     say(f"pandas read_csv ({sliced:,} rows): {pandas_run.seconds:.2f} s, peak RSS {pandas_run.peak_rss_mb:,.0f} MB; "
@@ -400,18 +401,17 @@ def bench_warehouse(data: DataDir, events: int, load: Measurement) -> dict[str, 
     say(f"dbt build: {build.seconds:.1f} s, peak RSS {build.peak_rss_mb:,.0f} MB")
     model_seconds = _model_seconds(data)
     basket, _ = _measure("basket", ["basket", str(data.root)])
-    _, out = _measure("pairs", ["pairs", str(data.root)])
-    pairs = json.loads(out.strip().splitlines()[-1])["pairs"]
+    _, reported = _measure("pairs", ["pairs", str(data.root)])
+    pairs: dict[str, int] = reported["pairs"]  # type: ignore[assignment]
     say(f"market basket alone: {sum(pairs.values()):,} distinct pairs in {basket.seconds:.1f} s, "
         f"peak RSS {basket.peak_rss_mb:,.0f} MB")
     ml, _ = _measure("ml", ["ml", str(data.root)])
     say(f"propensity training + scoring (dbt, own process): {ml.seconds:.1f} s, peak RSS {ml.peak_rss_mb:,.0f} MB")
-    serve, out = _measure("serve", ["serve", str(data.root)])
-    queries = json.loads(out.strip().splitlines()[-1])["queries"]
+    serve, reported = _measure("serve", ["serve", str(data.root)])
+    queries: list[dict] = reported["queries"]  # type: ignore[assignment,type-arg]
     slowest = max(queries, key=lambda q: q["p95_ms"])
     say(f"dashboard queries: {len(queries)}, slowest p95 {slowest['p95_ms']:.1f} ms ({slowest['page']}/{slowest['query']})")
-    _, out = _measure("oracle", ["oracle", str(data.root)])
-    oracle = json.loads(out.strip().splitlines()[-1])["oracle"]
+    oracle = _measure("oracle", ["oracle", str(data.root)])[1]["oracle"]
     disk = {layer: _disk_mb(path) for layer, path in (
         ("landing_csv", data.landing), ("bronze", data.bronze), ("warehouse", data.warehouse.parent),
         ("serving", data.serving))}

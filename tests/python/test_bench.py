@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -31,8 +30,7 @@ def test_a_step_peak_rss_is_its_own_not_the_benchmark_processs(tiny, tmp_path):
 
 
 def test_pairs_step_counts_the_distinct_pairs_the_pair_models_evaluate(tiny_warehouse):
-    _, out = _measure("pairs", ["pairs", str(tiny_warehouse.root)])
-    counts = json.loads(out.strip().splitlines()[-1])["pairs"]
+    counts = _measure("pairs", ["pairs", str(tiny_warehouse.root)])[1]["pairs"]
     with duckdb.connect(str(tiny_warehouse.warehouse), read_only=True) as con:
         baskets = {table: con.sql(f"select basket_id, product_id from silver.{table}").pl()
                    for table in ("int_purchase_baskets", "int_view_baskets")}
