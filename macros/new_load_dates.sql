@@ -4,11 +4,12 @@
     (see bronze/_manifest.json), so "newer" is a string comparison, and a `load --force` of an old
     month gets a new id and is picked up like a new month. Returns a list of 'YYYY-MM-DD' strings,
     so the caller can filter with literals (DuckDB prunes hive partitions on literals, not on
-    subqueries). A table built by an older version of this project, without `load_id`, stops the
-    build with a message that names the table and the fix (require_column).
+    subqueries); none when the model is not built incrementally. A table built by an older
+    version of this project, without `load_id`, stops the build with a message that names the
+    table and the fix (require_column).
 -#}
 {% macro new_load_dates(upstream, date_column='event_date') -%}
-    {%- if not execute -%}
+    {%- if not execute or not is_incremental() -%}
         {{ return([]) }}
     {%- endif -%}
     {%- do require_column(this, 'load_id') -%}

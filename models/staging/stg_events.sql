@@ -1,14 +1,18 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='event_date',
+        incremental_strategy='append',
+        direct_insert=true,
         on_schema_change='fail',
-        pre_hook="{{ delete_replaced_loads(source('bronze', 'events')) }}",
+        pre_hook=[
+            "{{ delete_rows_on_dates('event_date', new_load_dates(source('bronze', 'events'))) }}",
+            "{{ delete_replaced_loads(source('bronze', 'events')) }}",
+        ],
     )
 }}
 -- One row per valid, unique event: typed, text normalised, exact duplicates removed, sessions
--- repaired. Incremental by event date: a run rebuilds only the dates that received a new load.
+-- repaired. Incremental by event date: a run deletes and rebuilds only the dates that received
+-- a new load, inserting the new rows straight into the table (see direct_insert).
 {%- set target_dates = new_load_dates(source('bronze', 'events')) if is_incremental() else none %}
 {#- A session can start the day before: read that day too, as context for session starts. #}
 {%- set read_dates = date_window(target_dates, days_before=var('session_lookback_days'))

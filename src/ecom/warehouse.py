@@ -17,6 +17,10 @@ from ecom.errors import EcomError
 from ecom.paths import DataDir
 
 MEMORY_ENV = "ECOM_MEMORY_LIMIT"
+# DuckDB's memory_limit when ECOM_MEMORY_LIMIT is unset (profiles.yml spells the same default).
+# A process runs 0.7-1.3 GB above DuckDB's cap (allocations outside its buffer pool, measured
+# at full scale), so 7GB keeps every step under 8 GB: a 16 GB laptop runs the full preset.
+DEFAULT_MEMORY_LIMIT = "7GB"
 THREADS_ENV = "ECOM_THREADS"
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from ecom.cli import build_parser, main
 from ecom.paths import DataDir
+from ecom.warehouse import DEFAULT_MEMORY_LIMIT, MEMORY_ENV, project_dir
 
 
 def test_help_lists_every_subcommand(capsys):
@@ -19,6 +20,16 @@ def test_help_lists_every_subcommand(capsys):
     for command in ("generate", "load", "build", "run", "docs", "bench"):
         assert command in text
     assert "--data-dir" in build_parser()._subparsers._group_actions[0].choices["load"].format_help()  # type: ignore[union-attr]
+
+
+def test_the_cli_and_profiles_yml_share_one_default_memory_limit(capsys):
+    # dbt run by hand reads the default from profiles.yml; the CLI's help and the benchmark
+    # report name the constant. They must be the same number.
+    profile = (project_dir() / "profiles.yml").read_text()
+    assert f"env_var('{MEMORY_ENV}', '{DEFAULT_MEMORY_LIMIT}')" in profile
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["build", "--help"])
+    assert f"or {DEFAULT_MEMORY_LIMIT})" in " ".join(capsys.readouterr().out.split())
 
 
 @pytest.mark.slow

@@ -1,10 +1,14 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='session_date',
+        incremental_strategy='append',
+        direct_insert=true,
         on_schema_change='fail',
-        pre_hook="{{ delete_replaced_loads(ref('stg_events')) }}",
+        pre_hook=[
+            "{{ delete_rows_on_dates('session_date', date_window(new_load_dates(ref('stg_events')),
+                days_before=var('session_lookback_days'))) }}",
+            "{{ delete_replaced_loads(ref('stg_events')) }}",
+        ],
     )
 }}
 -- One row per repaired session. Incremental by the session's start date: new event dates

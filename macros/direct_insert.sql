@@ -1,0 +1,36 @@
+{#-
+    Incremental models with `direct_insert=true` insert their new rows straight into the target.
+
+    dbt-duckdb's incremental materialization builds the new rows into a temporary table and its
+    strategy then copies them into the target: for a month of new events (77M rows) that copy
+    took 121 of `stg_events`' 322 seconds. For a model with this config the temporary relation is
+    a temporary *view*, so the `append` strategy's `insert into target select ... from view`
+    computes the rows once, into the target. The rows being replaced are deleted first, in the
+    same transaction, by the model's pre-hook (delete_rows_on_dates). A contract is still checked
+    against the model's query. Every other relation is created as dbt-duckdb creates it.
+-#}
+{% macro duckdb__create_table_as(temporary, relation, compiled_code, language='sql', partitioned_by=none, sorted_by=none) -%}
+    {%- if temporary and language == 'sql' and config.get('direct_insert', false) -%}
+        {%- if config.get('contract').enforced -%}
+            {{ get_assert_columns_equivalent(compiled_code) }}
+        {%- endif %}
+        create or replace temporary view {{ relation.include(database=false, schema=false) }} as (
+            {{ compiled_code }}
+        )
+    {%- else -%}
+        {{ dbt.duckdb__create_table_as(temporary, relation, compiled_code, language, partitioned_by, sorted_by) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    Pre-hook of a `direct_insert` model: delete the rows of the dates it is about to rebuild. It
+    must come before any other pre-hook that deletes rows, so that it computes `dates` from the
+    same state the model's query was compiled from.
+-#}
+{% macro delete_rows_on_dates(column, dates) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ in_dates(column, dates) }}
+    {%- endif -%}
+{%- endmacro %}
