@@ -27,7 +27,8 @@ from ecom.paths import DataDir
 from ecom.progress import say
 
 ROUNDS = 2
-# Steps that run dbt: the from-scratch build, and two parts of it again on their own.
+# Steps that run dbt: the from-scratch build (also the incremental one, on a built warehouse), a
+# full refresh to compare the incremental build with, and two parts of the build on their own.
 DBT_STEPS = {
     "build": ["build"],
     # The same warehouse rebuilt from nothing: what an incremental build is compared with.
