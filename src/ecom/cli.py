@@ -12,6 +12,8 @@ from ecom.paths import DATA_DIR_ENV, DataDir
 from ecom.progress import say
 from ecom.warehouse import DEFAULT_MEMORY_LIMIT
 
+MEMORY_LIMIT_HELP = f"DuckDB memory_limit, e.g. 4GB (default $ECOM_MEMORY_LIMIT or {DEFAULT_MEMORY_LIMIT})"
+
 DESCRIPTION = """\
 E-commerce behavioural-analytics lakehouse on dbt + DuckDB (REES46 event stream).
 
@@ -73,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Build the DuckDB warehouse with dbt (models, seeds, tests). Extra arguments "
                        "after -- go to dbt, e.g. `ecom build -- --select staging`.")
     b.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
-    b.add_argument("--memory-limit", help=f"DuckDB memory_limit, e.g. 4GB (default $ECOM_MEMORY_LIMIT or {DEFAULT_MEMORY_LIMIT})")
+    b.add_argument("--memory-limit", help=MEMORY_LIMIT_HELP)
     b.add_argument("--threads", type=int, help="dbt threads (default $ECOM_THREADS or 2)")
     b.add_argument("dbt_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
 
@@ -82,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "and --regenerate is not given), load it, build the warehouse.")
     _generator_options(r)
     r.add_argument("--regenerate", action="store_true", help="generate even if landing has files")
-    r.add_argument("--memory-limit", help=f"DuckDB memory_limit, e.g. 4GB (default $ECOM_MEMORY_LIMIT or {DEFAULT_MEMORY_LIMIT})")
+    r.add_argument("--memory-limit", help=MEMORY_LIMIT_HELP)
 
     sub.add_parser("evaluate", parents=[data], help="propensity model vs RFM baseline vs the generator's oracle",
                    description="Compare the built propensity model's lift at the top k% with the RFM baseline and "
@@ -106,8 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "scan_csv -> sink_parquet of the same file (and DuckDB and pandas), then land everything and time a "
                         "from-scratch dbt build (per-model times), the market-basket models and the model's training + "
                         "scoring alone, the dashboard queries, and a December arrival built incrementally and then rebuilt "
-                        "with --full-refresh for comparison; each step "
-                        "in its own process, with its own peak RSS. Write a Markdown + JSON report.")
+                        "with --full-refresh for comparison; each step in its own process, with its own peak RSS. "
+                        "Write a Markdown + JSON report.")
     be.add_argument("--preset", default="default", help="dataset size (default: default)")
     be.add_argument("--events", type=int, help="target events instead of the preset's")
     be.add_argument("--update-readme", action="store_true",

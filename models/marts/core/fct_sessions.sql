@@ -5,8 +5,7 @@
         direct_insert=true,
         on_schema_change='fail',
         pre_hook=[
-            "{{ delete_rows_on_dates('session_date', date_window(new_load_dates(ref('stg_events')),
-                days_before=var('session_lookback_days'))) }}",
+            "{{ delete_rows_on_dates('session_date', rebuilt_session_dates(new_load_dates(ref('stg_events')))) }}",
             "{{ delete_replaced_loads(ref('stg_events')) }}",
         ],
     )
@@ -18,7 +17,7 @@
 {%- set lookback = var('session_lookback_days') %}
 {%- set new_dates = new_load_dates(ref('stg_events')) if is_incremental() else none %}
 {%- if new_dates is not none %}
-    {%- set session_dates = date_window(new_dates, days_before=lookback) %}
+    {%- set session_dates = rebuilt_session_dates(new_dates) %}
     {%- set read_dates = date_window(new_dates, days_before=lookback + 1, days_after=lookback) %}
 {%- endif %}
 with
