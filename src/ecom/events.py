@@ -106,8 +106,26 @@ def expand_sessions(
     offset = np.cumsum(gaps)
     offset -= np.maximum.accumulate(np.where(first_of_session, offset, 0))
     e_time = start[e_sess] + offset
-    by_time = np.argsort(e_time, kind="stable")
+    by_time = stable_order(e_time)
     return EventRows(e_time[by_time], e_kind[by_time], e_prod[by_time], sess[e_sess[by_time]])
+
+
+def stable_order(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` for int64 values, about twice as fast.
+
+    Each value is packed with its position into one int64 key (the value relative to the
+    smallest above the position's bits), so the keys are unique and a plain sort of them gives
+    the stable order: sorting keys is cheaper than an argsort's indirect comparisons.
+    """
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64)
+    bits = max(1, int(len(values) - 1).bit_length())
+    base = values.min()
+    if int(values.max() - base).bit_length() + bits > 62:
+        return np.argsort(values, kind="stable")
+    keys = ((values - base) << bits) | np.arange(len(values), dtype=np.int64)
+    keys.sort()
+    return keys & ((1 << bits) - 1)
 
 
 def session_uuids(seed: int, month: Month, source: np.ndarray) -> pl.Series:

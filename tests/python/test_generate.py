@@ -6,10 +6,13 @@ import hashlib
 import re
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
+from ecom.catalogue import CdfSearch
 from ecom.errors import EcomError
+from ecom.events import stable_order
 from ecom.generate import HEADER, GeneratorConfig, generate
 from ecom.paths import DataDir
 from ecom.realism import compare, measure
@@ -158,3 +161,28 @@ def test_hidden_propensity_is_calibrated_for_a_november_campaign(default_dataset
     top = users.sort("propensity_30d", "user_id", descending=True).head(len(users) // 20)["bought"].mean()
     assert 0.06 <= base <= 0.10, base
     assert 4.5 <= top / base <= 7.0, top / base
+
+
+def test_cdf_search_gives_the_binary_search_answers():
+    # Zipf-like weights (a long tail of tiny steps, many to a bucket), zero-weight runs (products
+    # not launched yet) and draws exactly on bucket edges and CDF values.
+    rng = np.random.default_rng(7)
+    weight = 1.0 / np.arange(1, 50_001) ** 1.3
+    weight[rng.integers(0, 50_000, 5_000)] = 0.0
+    cdf = np.cumsum(weight) / weight.sum()
+    search = CdfSearch(cdf, 1.0)
+    draws = np.concatenate([rng.random(200_000), cdf[::97], np.arange(1024) / 1024, [0.0, np.nextafter(1.0, 0)]])
+    assert np.array_equal(search(draws), np.searchsorted(cdf, draws, side="right"))
+    # Category-offset CDF: category c spans (c, c + 1].
+    offset = np.repeat(np.arange(40), 1_250) + np.tile(np.linspace(1e-4, 1, 1_250) ** 3, 40)
+    draws = rng.integers(0, 40, 100_000) + rng.random(100_000)
+    assert np.array_equal(CdfSearch(offset, 40.0)(draws), np.searchsorted(offset, draws, side="right"))
+
+
+def teststable_order_matches_a_stable_argsort():
+    rng = np.random.default_rng(3)
+    times = 1_572_000_000 + rng.integers(0, 500, 100_000)  # many ties: their order must hold
+    assert np.array_equal(stable_order(times), np.argsort(times, kind="stable"))
+    assert stable_order(np.zeros(0, dtype=np.int64)).size == 0
+    wide = np.array([2**62, -(2**62), 5, 5], dtype=np.int64)  # too wide to pack: still right
+    assert np.array_equal(stable_order(wide), np.argsort(wide, kind="stable"))
