@@ -21,6 +21,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ecom.generate import preset
 from ecom.paths import DataDir
@@ -282,11 +283,21 @@ def _markdown(r: dict, level: int = 1) -> str:  # type: ignore[type-arg]
            if "basket_seconds_in_build" in b  # older reports timed them within the build only
            else f" in {b['basket_seconds']:.1f} s of model time within the build.")),
         "",
-        "| model | seconds |",
-        "| --- | ---: |",
+    ]
+    beside = b.get("model_beside_seconds")  # reports before 2026-11-22 did not keep them
+    if beside is not None:
+        lines += [
+            ("With two threads a model can share the two cores with another node (model or test) "
+             "for part of its run, which can make it read up to twice as slow as alone; the second "
+             "column says for how many of its seconds it did."),
+            "",
+        ]
+    lines += [
+        "| model | seconds |" + (" beside another node (s) |" if beside is not None else ""),
+        "| --- | ---: |" + (" ---: |" if beside is not None else ""),
     ]
     for name, seconds in b["model_seconds"].items():
-        lines.append(f"| {name} | {seconds:.2f} |")
+        lines.append(f"| {name} | {seconds:.2f} |" + (f" {_seconds_or_dash(beside.get(name))} |" if beside is not None else ""))
     o = b["propensity"]
     inc = b["incremental"]
     d = b["disk_mb"]
@@ -306,15 +317,23 @@ def _markdown(r: dict, level: int = 1) -> str:  # type: ignore[type-arg]
     if "model_seconds" in inc:  # reports before 2026-11 did not keep them
         slowest = list(inc["model_seconds"].items())[:INCREMENTAL_MODELS_SHOWN]
         refreshed = inc.get("full_refresh_model_seconds", {})
+        inc_beside = inc.get("model_beside_seconds")
+        refresh_beside = inc.get("full_refresh_model_beside_seconds", {})
         lines += [
             "",
             "Its slowest models, against the same model in the from-scratch build of the earlier months"
-            + (" and in the full refresh of all of them:" if refreshed else ":"),
+            + (" and in the full refresh of all of them:" if refreshed else ":")
+            + (" (beside: seconds another node ran beside it)" if inc_beside is not None else ""),
             "",
-            "| model | incremental (s) | from scratch (s) |" + (" full refresh (s) |" if refreshed else ""),
-            "| --- | ---: | ---: |" + (" ---: |" if refreshed else ""),
-            *(f"| {name} | {seconds:.2f} | {_seconds_or_dash(b['model_seconds'].get(name))} |"
+            "| model | incremental (s) |" + (" beside |" if inc_beside is not None else "")
+            + " from scratch (s) |" + (" full refresh (s) |" if refreshed else "")
+            + (" beside |" if inc_beside is not None else ""),
+            "| --- | ---: | ---: |" + (" ---: |" if refreshed else "") + (" ---: | ---: |" if inc_beside is not None else ""),
+            *(f"| {name} | {seconds:.2f} |"
+              + (f" {_seconds_or_dash(inc_beside.get(name))} |" if inc_beside is not None else "")
+              + f" {_seconds_or_dash(b['model_seconds'].get(name))} |"
               + (f" {_seconds_or_dash(refreshed.get(name))} |" if refreshed else "")
+              + (f" {_seconds_or_dash(refresh_beside.get(name))} |" if inc_beside is not None else "")
               for name, seconds in slowest),
         ]
     lines += [
@@ -397,14 +416,51 @@ def _bench_build(work: Path, events: int) -> dict[str, object]:
     return result
 
 
+def _run_results(data: DataDir) -> list[dict[str, Any]]:
+    """The nodes of the last dbt invocation (target/run_results.json)."""
+    return json.loads((data.root / "dbt" / "target" / "run_results.json").read_text())["results"]
+
+
 def _model_seconds(data: DataDir) -> dict[str, float]:
     """Seconds per model of the last dbt invocation, slowest first (from run_results.json)."""
-    results = json.loads((data.root / "dbt" / "target" / "run_results.json").read_text())["results"]
     return {
         r["unique_id"].split(".")[-1]: r["execution_time"]
-        for r in sorted(results, key=lambda r: -r["execution_time"])
+        for r in sorted(_run_results(data), key=lambda r: -r["execution_time"])
         if r["unique_id"].startswith("model.")
     }
+
+
+def _model_beside_seconds(data: DataDir) -> dict[str, float]:
+    """Per model of the last dbt invocation, the seconds another node ran beside it."""
+    spans: dict[str, tuple[float, float]] = {}
+    for r in _run_results(data):
+        execute = [t for t in r.get("timing", []) if t["name"] == "execute" and t.get("started_at")]
+        if execute:
+            spans[r["unique_id"]] = (
+                datetime.fromisoformat(execute[0]["started_at"]).timestamp(),
+                datetime.fromisoformat(execute[0]["completed_at"]).timestamp(),
+            )
+    return {uid.split(".")[-1]: seconds for uid, seconds in beside_seconds(spans).items() if uid.startswith("model.")}
+
+
+def beside_seconds(spans: dict[str, tuple[float, float]]) -> dict[str, float]:
+    """For each (start, end) span, how long at least one other span overlapped it.
+
+    With two dbt threads a model's seconds are wall-clock seconds, and a model that shared the
+    two cores with another one for most of its run reads up to twice as slow as it would alone:
+    this says for how long it did, so two builds' times of one model can be compared.
+    """
+    result: dict[str, float] = {}
+    for name, (start, end) in spans.items():
+        covered, reach = 0.0, start
+        for other_start, other_end in sorted(
+            (max(a, start), min(b, end)) for other, (a, b) in spans.items() if other != name and a < end and b > start
+        ):
+            if other_end > reach:
+                covered += other_end - max(other_start, reach)
+                reach = other_end
+        result[name] = covered
+    return result
 
 
 def bench_warehouse(data: DataDir, events: int, load: Measurement) -> dict[str, object]:
@@ -420,6 +476,7 @@ def bench_warehouse(data: DataDir, events: int, load: Measurement) -> dict[str, 
     build, _ = _measure("build", ["build", str(data.root)])
     say(f"dbt build: {build.seconds:.1f} s, peak RSS {build.peak_rss_mb:,.0f} MB")
     model_seconds = _model_seconds(data)
+    model_beside_seconds = _model_beside_seconds(data)
     basket, _ = _measure("basket", ["basket", str(data.root)])
     _, reported = _measure("pairs", ["pairs", str(data.root)])
     pairs: dict[str, int] = reported["pairs"]  # type: ignore[assignment]
@@ -440,6 +497,7 @@ def bench_warehouse(data: DataDir, events: int, load: Measurement) -> dict[str, 
     load_new, _ = _measure("load_all", ["load_all", str(data.root)])
     incremental, _ = _measure("build", ["build", str(data.root)])
     incremental_model_seconds = _model_seconds(data)
+    incremental_beside_seconds = _model_beside_seconds(data)
     # What the incremental build saves: the same warehouse, all months, rebuilt from nothing.
     full_refresh, _ = _measure("full_refresh", ["full_refresh", str(data.root)])
     say(f"December: {month.rows:,} events; load {load_new.seconds:.1f} s; incremental dbt build "
@@ -456,7 +514,9 @@ def bench_warehouse(data: DataDir, events: int, load: Measurement) -> dict[str, 
                         "full_refresh_peak_rss_mb": full_refresh.peak_rss_mb,
                         "ratio_to_full_refresh": incremental.seconds / full_refresh.seconds,
                         "model_seconds": incremental_model_seconds,
-                        "full_refresh_model_seconds": _model_seconds(data)},
+                        "model_beside_seconds": incremental_beside_seconds,
+                        "full_refresh_model_seconds": _model_seconds(data),
+                        "full_refresh_model_beside_seconds": _model_beside_seconds(data)},
         "ml_seconds": ml.seconds,
         "ml_peak_rss_mb": ml.peak_rss_mb,
         "export_seconds": serve.seconds,
@@ -469,6 +529,7 @@ def bench_warehouse(data: DataDir, events: int, load: Measurement) -> dict[str, 
         "threads": os.environ.get(THREADS_ENV, "2"),
         "memory_limit": os.environ.get(MEMORY_ENV, DEFAULT_MEMORY_LIMIT),
         "model_seconds": model_seconds,
+        "model_beside_seconds": model_beside_seconds,
         "purchase_pairs_evaluated": pairs["int_purchase_baskets"],
         "view_pairs_evaluated": pairs["int_view_baskets"],
         # The basket models within the build share the machine with whatever runs beside them;

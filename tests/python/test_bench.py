@@ -9,7 +9,7 @@ import sys
 import duckdb
 import polars as pl
 
-from ecom.bench import _measure
+from ecom.bench import _measure, beside_seconds
 
 PARENT_BALLAST_MB = 600
 
@@ -42,3 +42,20 @@ def test_pairs_step_counts_the_distinct_pairs_the_pair_models_evaluate(tiny_ware
             .unique()
         )
         assert counts[table] == pairs.height > 0, table
+
+
+def test_beside_seconds_counts_the_time_another_node_overlapped_each_once():
+    spans = {
+        "model.a": (0.0, 100.0),
+        "model.b": (10.0, 30.0),  # inside a
+        "test.c": (20.0, 40.0),  # overlaps b: a is covered 10..40 once, not 20 + 20 seconds
+        "model.d": (90.0, 120.0),  # past a's end: 10 seconds of a
+        "model.e": (200.0, 210.0),  # alone
+    }
+    assert beside_seconds(spans) == {
+        "model.a": 40.0,
+        "model.b": 20.0,
+        "test.c": 20.0,
+        "model.d": 10.0,
+        "model.e": 0.0,
+    }
