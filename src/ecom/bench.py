@@ -490,7 +490,8 @@ def bench_warehouse(
     """From landed bronze: a from-scratch build, basket and ML alone, serving and queries, then December.
 
     Every step, counting included, runs in a child: see the module docstring for why this
-    process must stay small.
+    process must stay small. Before the full refresh it deletes the month CSVs in
+    ``data.landing`` and ``also_free``: call it on a benchmark's own copy of the data.
     """
     from ecom.warehouse import DEFAULT_MEMORY_LIMIT, MEMORY_ENV, THREADS_ENV
 

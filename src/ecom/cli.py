@@ -109,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "from-scratch dbt build (per-model times), the market-basket models and the model's training + "
                         "scoring alone, the dashboard queries, and a December arrival built incrementally and then rebuilt "
                         "with --full-refresh for comparison; each step in its own process, with its own peak RSS. "
-                        "Write a Markdown + JSON report.")
+                        "Everything happens under <data>/bench/<preset or N-events> (its month CSVs are deleted before the "
+                        "full refresh, for disk) and is removed at the end. Write a Markdown + JSON report.")
     be.add_argument("--preset", default="default", help="dataset size (default: default)")
     be.add_argument("--events", type=int, help="target events instead of the preset's")
     be.add_argument("--update-readme", action="store_true",
