@@ -8,15 +8,32 @@ and training stats, one row, so scoring (and anyone auditing) reloads exactly th
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from ecom.propensity import MAX_TRAIN_ROWS, MAX_VALIDATION_ROWS, model_record, sample_snapshot, train
+    from ecom.propensity import (
+        MAX_TRAIN_ROWS,
+        MAX_VALIDATION_ROWS,
+        model_record,
+        sample_snapshot,
+        stored_model,
+        train,
+        training_inputs,
+    )
 
     features = dbt.ref("propensity_features")
-    trained = train(
-        sample_snapshot(features.filter("snapshot = 'train'"), MAX_TRAIN_ROWS),
-        sample_snapshot(features.filter("snapshot = 'validation'"), MAX_VALIDATION_ROWS),
-    )
     cutoffs = {
         "train": dbt.config.get("train_cutoff"),
         "validation": dbt.config.get("validation_cutoff"),
     }
-    return model_record(trained, cutoffs, int(dbt.config.get("label_days"))).to_arrow()
+    label_days = int(dbt.config.get("label_days"))
+    # Trained on exactly these inputs already (a new month changes only the score snapshot):
+    # keep that model, the one refitting would give again. --vars '{propensity_retrain: true}'
+    # refits anyway.
+    inputs = training_inputs(features, cutoffs, label_days)
+    if str(dbt.config.get("retrain")).lower() != "true":
+        kept = stored_model(session, dbt.this.schema, dbt.this.identifier, inputs)
+        if kept is not None:
+            return kept.to_arrow()
+    trained = train(
+        sample_snapshot(features.filter("snapshot = 'train'"), MAX_TRAIN_ROWS),
+        sample_snapshot(features.filter("snapshot = 'validation'"), MAX_VALIDATION_ROWS),
+    )
+    return model_record(trained, cutoffs, label_days, inputs).to_arrow()

@@ -31,7 +31,9 @@ from ecom.propensity import (
     score,
     score_snapshots,
     train,
+    training_inputs,
 )
+from ecom.warehouse import run_dbt
 from tests.python.warehouse_helpers import build, query
 
 pytestmark = pytest.mark.slow
@@ -91,6 +93,25 @@ def test_training_is_deterministic_and_stored_model_matches(tiny_warehouse: Data
     assert texts[0] == texts[1]
     stored_id = query(tiny_warehouse, "select model_id from gold.propensity_model")["model_id"][0]
     assert hashlib.md5(texts[0].encode()).hexdigest() == stored_id
+
+
+def test_a_model_trained_on_the_same_inputs_is_kept_and_a_retrain_refits_the_same_one(tiny_warehouse: DataDir) -> None:
+    columns = "model_id, training_seconds, training_inputs, booster"
+    before = query(tiny_warehouse, f"select {columns} from gold.propensity_model")
+    run_dbt(["run", "--quiet", "--select", "propensity_model"], tiny_warehouse)
+    # Kept, not refitted: even the wall time of the original fit is the stored one.
+    assert_frame_equal(query(tiny_warehouse, f"select {columns} from gold.propensity_model"), before)
+    run_dbt(["run", "--quiet", "--select", "propensity_model", "--vars", "{propensity_retrain: true}"], tiny_warehouse)
+    refit = query(tiny_warehouse, f"select {columns} from gold.propensity_model")
+    assert refit["training_seconds"][0] != before["training_seconds"][0]  # fitted again ...
+    assert_frame_equal(refit.drop("training_seconds"), before.drop("training_seconds"))  # ... to the same model
+    # Other cutoffs or label days are other inputs: they are trained on, never kept.
+    cutoffs = {"train": "2019-10-25", "validation": "2019-11-01"}
+    with duckdb.connect(str(tiny_warehouse.warehouse), read_only=True) as con:
+        features = con.table("gold.propensity_features")
+        assert training_inputs(features, cutoffs, 15) == before["training_inputs"][0]
+        assert training_inputs(features, cutoffs | {"train": "2019-10-24"}, 15) != before["training_inputs"][0]
+        assert training_inputs(features, cutoffs, 14) != before["training_inputs"][0]
 
 
 def test_every_user_of_the_scored_snapshots_is_scored_once(tiny_warehouse: DataDir) -> None:
