@@ -112,6 +112,12 @@ def test_a_model_trained_on_the_same_inputs_is_kept_and_a_retrain_refits_the_sam
         assert training_inputs(features, cutoffs, 15) == before["training_inputs"][0]
         assert training_inputs(features, cutoffs | {"train": "2019-10-24"}, 15) != before["training_inputs"][0]
         assert training_inputs(features, cutoffs, 14) != before["training_inputs"][0]
+        # So is one changed feature value of one train user (a changed feature definition).
+        user = con.sql("select min(user_id) from gold.propensity_features where snapshot = 'train'").fetchall()[0][0]
+        edited = features.project(
+            f"* replace (case when snapshot = 'train' and user_id = {user} then sessions + 1 else sessions end as sessions)"
+        )
+        assert training_inputs(edited, cutoffs, 15) != before["training_inputs"][0]
 
 
 def test_every_user_of_the_scored_snapshots_is_scored_once(tiny_warehouse: DataDir) -> None:
