@@ -3,6 +3,8 @@
 Early stopping watches the validation snapshot, which is cut later than the train snapshot:
 time-ordered, like the real use. The booster is stored as text with its features, parameters
 and training stats, one row, so scoring (and anyone auditing) reloads exactly this model.
+A build whose training inputs are unchanged keeps that row instead of refitting (see
+ecom.propensity.training_inputs).
 """
 
 
