@@ -21,7 +21,6 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from ecom.generate import preset
 from ecom.paths import DataDir
@@ -439,31 +438,25 @@ def _delete_month_files(folders: list[Path]) -> float:
     return freed
 
 
-def _run_results(data: DataDir) -> list[dict[str, Any]]:
-    """The nodes of the last dbt invocation (target/run_results.json)."""
-    return json.loads((data.root / "dbt" / "target" / "run_results.json").read_text())["results"]
-
-
-def _model_seconds(data: DataDir) -> dict[str, float]:
-    """Seconds per model of the last dbt invocation, slowest first (from run_results.json)."""
-    return {
+def _model_times(data: DataDir) -> tuple[dict[str, float], dict[str, float]]:
+    """Per model of the last dbt invocation (target/run_results.json): its seconds, slowest
+    first, and the seconds another node ran beside it."""
+    results = json.loads((data.root / "dbt" / "target" / "run_results.json").read_text())["results"]
+    seconds = {
         r["unique_id"].split(".")[-1]: r["execution_time"]
-        for r in sorted(_run_results(data), key=lambda r: -r["execution_time"])
+        for r in sorted(results, key=lambda r: -r["execution_time"])
         if r["unique_id"].startswith("model.")
     }
-
-
-def _model_beside_seconds(data: DataDir) -> dict[str, float]:
-    """Per model of the last dbt invocation, the seconds another node ran beside it."""
     spans: dict[str, tuple[float, float]] = {}
-    for r in _run_results(data):
+    for r in results:
         execute = [t for t in r.get("timing", []) if t["name"] == "execute" and t.get("started_at")]
         if execute:
             spans[r["unique_id"]] = (
                 datetime.fromisoformat(execute[0]["started_at"]).timestamp(),
                 datetime.fromisoformat(execute[0]["completed_at"]).timestamp(),
             )
-    return {uid.split(".")[-1]: seconds for uid, seconds in beside_seconds(spans).items() if uid.startswith("model.")}
+    beside = {uid.split(".")[-1]: t for uid, t in beside_seconds(spans).items() if uid.startswith("model.")}
+    return seconds, beside
 
 
 def beside_seconds(spans: dict[str, tuple[float, float]]) -> dict[str, float]:
@@ -501,8 +494,7 @@ def bench_warehouse(
     shutil.rmtree(data.serving, ignore_errors=True)
     build, _ = _measure("build", ["build", str(data.root)])
     say(f"dbt build: {build.seconds:.1f} s, peak RSS {build.peak_rss_mb:,.0f} MB")
-    model_seconds = _model_seconds(data)
-    model_beside_seconds = _model_beside_seconds(data)
+    model_seconds, model_beside_seconds = _model_times(data)
     basket, _ = _measure("basket", ["basket", str(data.root)])
     _, reported = _measure("pairs", ["pairs", str(data.root)])
     pairs: dict[str, int] = reported["pairs"]  # type: ignore[assignment]
@@ -522,8 +514,7 @@ def bench_warehouse(
     month, _ = _measure("generate_month", ["generate_month", str(data.root), str(events), "2019-12"])
     load_new, _ = _measure("load_all", ["load_all", str(data.root)])
     incremental, _ = _measure("build", ["build", str(data.root)])
-    incremental_model_seconds = _model_seconds(data)
-    incremental_beside_seconds = _model_beside_seconds(data)
+    incremental_model_seconds, incremental_beside_seconds = _model_times(data)
     say(f"December: {month.rows:,} events; load {load_new.seconds:.1f} s; incremental dbt build "
         f"{incremental.seconds:.1f} s ({incremental.seconds / build.seconds:.2f}x the build of the earlier months)")
     inc: dict[str, object] = {
@@ -550,12 +541,13 @@ def bench_warehouse(
     else:
         say(f"full refresh of the same data: {full_refresh.seconds:.1f} s; the incremental build is "
             f"{incremental.seconds / full_refresh.seconds:.2f}x of it")
+        refresh_seconds, refresh_beside = _model_times(data)
         inc |= {
             "full_refresh_seconds": full_refresh.seconds,
             "full_refresh_peak_rss_mb": full_refresh.peak_rss_mb,
             "ratio_to_full_refresh": incremental.seconds / full_refresh.seconds,
-            "full_refresh_model_seconds": _model_seconds(data),
-            "full_refresh_model_beside_seconds": _model_beside_seconds(data),
+            "full_refresh_model_seconds": refresh_seconds,
+            "full_refresh_model_beside_seconds": refresh_beside,
         }
     result = {
         "disk_mb": disk,
