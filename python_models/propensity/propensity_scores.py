@@ -1,15 +1,33 @@
 """Score users with the stored model: the evaluation snapshot (to judge it) and the score
 snapshot (the latest features: what a campaign targets). The booster is reloaded from the
-propensity_model table, never refitted here."""
+propensity_model table, never refitted here. A snapshot whose rows and model are unchanged keeps
+its stored scores (see ecom.propensity.scoring_inputs)."""
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     import polars as pl
 
-    from ecom.propensity import load_booster, score_snapshots
+    from ecom.propensity import SCORED_SNAPSHOTS, load_booster, score_snapshots, scoring_inputs, stored_scores
 
-    booster, features = load_booster(dbt.ref("propensity_model").pl())
-    snapshots = dbt.ref("propensity_features").filter("snapshot in ('evaluation', 'score')")
-    scored = score_snapshots(booster, features, snapshots)
-    return scored.with_columns(pl.col("snapshot").cast(pl.String)).to_arrow()
+    record = dbt.ref("propensity_model").pl()
+    booster, features = load_booster(record)
+    snapshots = dbt.ref("propensity_features")
+    inputs = scoring_inputs(snapshots, record["model_id"][0])
+    # After a new month only the score snapshot changed: the evaluation snapshot's scores are
+    # the ones scoring it again would give. --vars '{propensity_retrain: true}' rescores anyway.
+    kept = pl.DataFrame()
+    if str(dbt.config.get("retrain")).lower() != "true":
+        kept = stored_scores(session, dbt.this.schema, dbt.this.identifier, inputs)
+    done = set(kept["snapshot"]) if kept.height else set()
+    todo = [s for s in SCORED_SNAPSHOTS if s not in done]
+    if not todo:
+        return kept.to_arrow()
+    quoted = ", ".join(f"'{s}'" for s in todo)
+    scored = score_snapshots(booster, features, snapshots.filter(f"snapshot in ({quoted})")).with_columns(
+        pl.col("snapshot").cast(pl.String),
+        scoring_inputs=pl.col("snapshot").cast(pl.String).replace_strict(inputs),
+    )
+    if kept.height:
+        scored = pl.concat([kept.select(scored.columns).cast(scored.schema), scored]).sort("snapshot", "model_rank")
+    return scored.to_arrow()

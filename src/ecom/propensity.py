@@ -24,6 +24,9 @@ import polars as pl
 KEY_COLUMNS = ("snapshot", "cutoff_date", "user_id")
 LABEL_COLUMNS = ("label_purchased", "label_revenue")
 LINEAGE_COLUMNS = ("input_fingerprint",)  # what the snapshot was computed from; dropped on reading
+# The snapshots propensity_scores scores: the evaluation snapshot (to judge the model) and the
+# score snapshot (what a campaign targets).
+SCORED_SNAPSHOTS = ("evaluation", "score")
 
 SEED = 46
 MAX_ROUNDS = 400
@@ -174,44 +177,89 @@ def train(sample: SnapshotSample, validation: SnapshotSample) -> TrainedModel:
     return TrainedModel(booster, features, chosen, stats)
 
 
+def snapshot_hashes(features: duckdb.DuckDBPyRelation, snapshots: list[str]) -> dict[str, list[str]]:
+    """Per snapshot: its row count and a hash of every column of every row (one read of them).
+
+    Rows are unique by (snapshot, user_id), so the XOR of the row hashes changes when any value
+    of any row does: a changed feature definition counts, not only new loads.
+    """
+    every_column = ", ".join(f'"{c}"' for c in features.columns)
+    rows = (
+        features.filter(f"snapshot in ({', '.join(repr(s) for s in snapshots)})")
+        .aggregate(f"snapshot, count(*), bit_xor(hash({every_column}))", "snapshot")
+        .fetchall()
+    )
+    return {str(row[0]): [str(v) for v in row] for row in rows}
+
+
+def _md5_of(inputs: dict[str, object]) -> str:
+    return hashlib.md5(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def _code_md5() -> str:
+    return hashlib.md5(Path(__file__).read_bytes()).hexdigest()
+
+
 def training_inputs(features: duckdb.DuckDBPyRelation, cutoffs: dict[str, str], label_days: int) -> str:
     """A fingerprint of everything a training run depends on, so an unchanged one can be skipped.
 
     Training is seeded and deterministic, so the same inputs give the same booster: the train and
-    validation snapshots' rows (a hash of every column of every row, so a changed feature
-    definition counts, not only new loads), the cutoffs and label days, this module's code
-    (parameters, sampling, limits) and LightGBM's version. A new month changes none of them (only
-    the score snapshot), so an incremental build keeps the stored model instead of refitting it:
-    157 s of the full preset's December build. Hashing the two snapshots reads them once.
+    validation snapshots' rows (``snapshot_hashes``), the cutoffs and label days, this module's
+    code (parameters, sampling, limits) and LightGBM's version. A new month changes none of them
+    (only the score snapshot), so an incremental build keeps the stored model instead of refitting
+    it: 157 s of the full preset's December build. Hashing the two snapshots reads them once.
     """
-    every_column = ", ".join(f'"{c}"' for c in features.columns)
-    snapshots = (
-        features.filter("snapshot in ('train', 'validation')")
-        .aggregate(f"snapshot, count(*), bit_xor(hash({every_column}))", "snapshot")  # rows are unique
-        .order("snapshot")
-        .fetchall()
-    )
-    inputs = {
-        "snapshots": [[str(v) for v in row] for row in snapshots],
+    hashes = snapshot_hashes(features, ["train", "validation"])
+    return _md5_of({
+        "snapshots": [hashes[s] for s in sorted(hashes)],
         "cutoffs": cutoffs,
         "label_days": label_days,
-        "code": hashlib.md5(Path(__file__).read_bytes()).hexdigest(),
+        "code": _code_md5(),
         "lightgbm": lgb.__version__,
+    })
+
+
+def scoring_inputs(features: duckdb.DuckDBPyRelation, model_id: str) -> dict[str, str]:
+    """Per scored snapshot, a fingerprint of what its scores and ranks depend on: its rows, the
+    model and this module's code (scoring, baseline, ranking) with LightGBM's version.
+
+    Ranks and deciles are per snapshot, so a snapshot whose fingerprint is unchanged keeps its
+    stored rows: after a new month only the score snapshot is scored again, not the evaluation
+    snapshot's millions of users (prediction is most of propensity_scores' time).
+    """
+    hashes = snapshot_hashes(features, list(SCORED_SNAPSHOTS))
+    return {
+        snapshot: _md5_of({
+            "snapshot": hashes.get(snapshot),
+            "model_id": model_id,
+            "code": _code_md5(),
+            "lightgbm": lgb.__version__,
+        })
+        for snapshot in SCORED_SNAPSHOTS
     }
-    return hashlib.md5(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, schema: str, table: str, column: str) -> bool:
+    return con.execute(
+        "select count(*) from information_schema.columns where table_schema = ? and table_name = ? and column_name = ?",
+        [schema, table, column],
+    ).fetchall()[0][0] > 0
 
 
 def stored_model(con: duckdb.DuckDBPyConnection, schema: str, table: str, inputs: str) -> pl.DataFrame | None:
     """The model row already in ``schema.table`` if it was trained on these inputs, else None."""
-    has_column = con.execute(
-        "select count(*) from information_schema.columns "
-        "where table_schema = ? and table_name = ? and column_name = 'training_inputs'",
-        [schema, table],
-    ).fetchall()[0][0]
-    if not has_column:  # first build, or a table from before the fingerprint
+    if not _has_column(con, schema, table, "training_inputs"):  # first build, or an older table
         return None
     rows = con.sql(f'select * from "{schema}"."{table}"').filter(f"training_inputs = '{inputs}'").pl()
     return rows if rows.height == 1 else None
+
+
+def stored_scores(con: duckdb.DuckDBPyConnection, schema: str, table: str, inputs: dict[str, str]) -> pl.DataFrame:
+    """The rows already in ``schema.table`` of the snapshots scored from these inputs (maybe none)."""
+    if not _has_column(con, schema, table, "scoring_inputs"):  # first build, or an older table
+        return pl.DataFrame()
+    matching = " or ".join(f"(snapshot = '{s}' and scoring_inputs = '{i}')" for s, i in inputs.items())
+    return con.sql(f'select * from "{schema}"."{table}"').filter(matching).pl()
 
 
 def model_record(model: TrainedModel, cutoffs: dict[str, str], label_days: int, inputs: str) -> pl.DataFrame:

@@ -120,6 +120,44 @@ def test_a_model_trained_on_the_same_inputs_is_kept_and_a_retrain_refits_the_sam
         assert training_inputs(edited, cutoffs, 15) != before["training_inputs"][0]
 
 
+def test_a_snapshot_with_unchanged_rows_and_model_keeps_its_scores(tiny_warehouse: DataDir, tmp_path: Path) -> None:
+    data = DataDir.resolve(tmp_path / "data")
+    shutil.copytree(tiny_warehouse.root, data.root)
+    fresh = query(data, "select * from gold.propensity_scores order by snapshot, user_id")
+
+    def score_again() -> pl.DataFrame:
+        run_dbt(["run", "--quiet", "--select", "propensity_scores"], data)
+        return query(data, "select * from gold.propensity_scores order by snapshot, user_id")
+
+    def top(scores: pl.DataFrame) -> dict[str, float]:
+        return dict(scores.filter(pl.col("model_rank") == 1).select("snapshot", "score").iter_rows())
+
+    # Mark each snapshot's top score: a snapshot that is scored again loses the mark.
+    with duckdb.connect(str(data.warehouse)) as con:
+        con.execute("update gold.propensity_scores set score = -1 where model_rank = 1")
+    assert top(score_again()) == {"evaluation": -1, "score": -1}  # both kept
+
+    # One feature value of one score-snapshot user changes (as when a month arrives): only that
+    # snapshot is scored again, to what scoring it from scratch gives.
+    with duckdb.connect(str(data.warehouse)) as con:
+        con.execute(
+            "update gold.propensity_features set sessions = sessions + 1 where snapshot = 'score' and user_id = "
+            "(select min(user_id) from gold.propensity_features where snapshot = 'score')"
+        )
+    after = score_again()
+    assert top(after)["evaluation"] == -1 and top(after)["score"] > 0
+    booster, features = load_booster(query(data, "select * from gold.propensity_model"))
+    rescored = score(booster, features, _snapshot_frame(data, "'score'")).sort("user_id")
+    assert_frame_equal(after.filter(snapshot="score").drop("scoring_inputs"), rescored)
+    assert after.filter(snapshot="score")["scoring_inputs"].n_unique() == 1
+    assert after.filter(snapshot="score")["scoring_inputs"][0] != fresh.filter(snapshot="score")["scoring_inputs"][0]
+
+    # A retrain scores every snapshot again: the evaluation snapshot's mark is gone.
+    run_dbt(["run", "--quiet", "--select", "propensity_scores", "--vars", "{propensity_retrain: true}"], data)
+    evaluation = query(data, "select * from gold.propensity_scores where snapshot = 'evaluation' order by user_id")
+    assert_frame_equal(evaluation, fresh.filter(snapshot="evaluation"))
+
+
 def test_every_user_of_the_scored_snapshots_is_scored_once(tiny_warehouse: DataDir) -> None:
     features = _features(tiny_warehouse, ("evaluation", "score")).select("snapshot", "user_id")
     scores = query(tiny_warehouse, "select snapshot, user_id from gold.propensity_scores")
