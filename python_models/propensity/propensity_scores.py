@@ -24,9 +24,10 @@ def model(dbt, session):
     if not todo:
         return kept.to_arrow()
     quoted = ", ".join(f"'{s}'" for s in todo)
-    scored = score_snapshots(booster, features, snapshots.filter(f"snapshot in ({quoted})")).with_columns(
-        pl.col("snapshot").cast(pl.String),
-        scoring_inputs=pl.col("snapshot").cast(pl.String).replace_strict(inputs),
+    scored = (
+        score_snapshots(booster, features, snapshots.filter(f"snapshot in ({quoted})"))
+        .with_columns(pl.col("snapshot").cast(pl.String))
+        .with_columns(scoring_inputs=pl.col("snapshot").replace_strict(inputs))
     )
     if kept.height:
         scored = pl.concat([kept.select(scored.columns).cast(scored.schema), scored]).sort("snapshot", "model_rank")
