@@ -14,6 +14,7 @@ def model(dbt, session):
         MAX_TRAIN_ROWS,
         MAX_VALIDATION_ROWS,
         model_record,
+        retrain_forced,
         sample_snapshot,
         stored_model,
         train,
@@ -30,7 +31,7 @@ def model(dbt, session):
     # keep that model, the one refitting would give again. --vars '{propensity_retrain: true}'
     # refits anyway.
     inputs = training_inputs(features, cutoffs, label_days)
-    if str(dbt.config.get("retrain")).lower() != "true":
+    if not retrain_forced(dbt.config.get("retrain")):
         kept = stored_model(session, dbt.this.schema, dbt.this.identifier, inputs)
         if kept is not None:
             return kept.to_arrow()

@@ -8,7 +8,14 @@ def model(dbt, session):
     dbt.config(materialized="table")
     import polars as pl
 
-    from ecom.propensity import SCORED_SNAPSHOTS, load_booster, score_snapshots, scoring_inputs, stored_scores
+    from ecom.propensity import (
+        SCORED_SNAPSHOTS,
+        load_booster,
+        retrain_forced,
+        score_snapshots,
+        scoring_inputs,
+        stored_scores,
+    )
 
     record = dbt.ref("propensity_model").pl()
     booster, features = load_booster(record)
@@ -17,7 +24,7 @@ def model(dbt, session):
     # After a new month only the score snapshot changed: the evaluation snapshot's scores are
     # the ones scoring it again would give. --vars '{propensity_retrain: true}' rescores anyway.
     kept = pl.DataFrame()
-    if str(dbt.config.get("retrain")).lower() != "true":
+    if not retrain_forced(dbt.config.get("retrain")):
         kept = stored_scores(session, dbt.this.schema, dbt.this.identifier, inputs)
     done = set(kept["snapshot"]) if kept.height else set()
     todo = [s for s in SCORED_SNAPSHOTS if s not in done]

@@ -41,9 +41,6 @@ DBT_STEPS = {
                "also_viewed_pairs"],
 }
 BASKET_MODELS = DBT_STEPS["basket"][2:]
-# Runs per dashboard query (after a warm-up); reports before 2026-11-22 used 20, whose p95 was
-# the slowest run.
-QUERY_REPEATS = 100
 # Distinct pairs in a basket table: every pair the pair models count, before the support filter.
 PAIRS_SQL = (
     "select count(*) from (select a.product_id, b.product_id from silver.{table} as a "
@@ -507,6 +504,7 @@ def bench_warehouse(
     say(f"propensity training + scoring (dbt, own process): {ml.seconds:.1f} s, peak RSS {ml.peak_rss_mb:,.0f} MB")
     serve, reported = _measure("serve", ["serve", str(data.root)])
     queries: list[dict] = reported["queries"]  # type: ignore[assignment,type-arg]
+    query_repeats = reported["query_repeats"]
     slowest = max(queries, key=lambda q: q["p95_ms"])
     say(f"dashboard queries: {len(queries)}, slowest p95 {slowest['p95_ms']:.1f} ms ({slowest['page']}/{slowest['query']})")
     oracle = _measure("oracle", ["oracle", str(data.root)])[1]["oracle"]
@@ -559,7 +557,7 @@ def bench_warehouse(
         "ml_peak_rss_mb": ml.peak_rss_mb,
         "export_seconds": serve.seconds,
         "queries": queries,
-        "query_repeats": reported["query_repeats"],
+        "query_repeats": query_repeats,
         "propensity": oracle,
         "bronze_rows": load.rows,
         "load_seconds": load.seconds,
@@ -656,12 +654,12 @@ def _worker(argv: list[str]) -> None:
         extra = {"oracle": compare(DataDir.resolve(argv[1])).as_dict()}
         rows = 0
     elif step == "serve":
-        from ecom.dashboard.queries import Serving, time_queries
+        from ecom.dashboard.queries import TIMED_RUNS, Serving, time_queries
         from ecom.serving import export
 
         folder = export(DataDir.resolve(argv[1]))
         seconds = time.perf_counter() - began
-        extra = {"queries": time_queries(Serving.open(folder), QUERY_REPEATS), "query_repeats": QUERY_REPEATS}
+        extra = {"queries": time_queries(Serving.open(folder)), "query_repeats": TIMED_RUNS}
         rows = 0
     else:
         raise SystemExit(f"unknown benchmark step {step}")

@@ -13,6 +13,7 @@ import json
 import math
 import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -196,8 +197,15 @@ def _md5_of(inputs: dict[str, object]) -> str:
     return hashlib.md5(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 
+@cache
 def _code_md5() -> str:
     return hashlib.md5(Path(__file__).read_bytes()).hexdigest()
+
+
+def retrain_forced(config_value: object) -> bool:
+    """Whether var propensity_retrain (a model's `retrain` config, rendered as text) asks to refit
+    the model and score every snapshot again instead of keeping what is stored."""
+    return str(config_value).lower() == "true"
 
 
 def training_inputs(features: duckdb.DuckDBPyRelation, cutoffs: dict[str, str], label_days: int) -> str:

@@ -131,12 +131,14 @@ def benchmark_params(serving: Serving) -> dict[tuple[str, str], dict[str, object
     return params
 
 
-def time_queries(serving: Serving, repeats: int = 100) -> list[dict[str, object]]:
-    """p50 and p95 latency of every dashboard query (after one warm-up run).
+# Timed runs per query: with 100 the p95 is the 95th slowest run. With the 20 of reports before
+# 2026-11-22 it was the slowest one, and one stall of the machine set it alone (a full-preset
+# bench read 348 ms for a query whose median was 9.4 ms).
+TIMED_RUNS = 100
 
-    100 runs each, so the p95 is the 95th slowest run: of 20, it was the slowest one, and one
-    stall of the machine (a full-preset bench read 348 ms for a 5 ms query) set it alone.
-    """
+
+def time_queries(serving: Serving, repeats: int = TIMED_RUNS) -> list[dict[str, object]]:
+    """p50 and p95 latency of every dashboard query (after one warm-up run)."""
     out = []
     for (page, name), params in benchmark_params(serving).items():
         serving.query(page, name, **params)
