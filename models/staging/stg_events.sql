@@ -124,14 +124,11 @@ session_times as (
     -- sorting narrow rows for the two window passes is several times cheaper than carrying
     -- every column through them. The raw id is keyed by its 64-bit hash within the user.
     -- Ordering by time alone is deterministic: events at the same instant are one triple.
-    -- Read from the valid rows, not the deduplicated ones: a duplicate is an exact copy, so the
-    -- distinct triples are the same, and this scan skips the deduplication and the text
-    -- columns (a pass over 108M events on the full preset).
     select distinct
         user_id,
         hash(user_session) as session_key,
         event_at
-    from valid
+    from deduplicated
 ),
 
 gaps as (
