@@ -13,6 +13,12 @@
 -- score snapshot is cut the day after the data ends: the features a campaign is scored on.
 -- Incremental by snapshot: a build recomputes only the snapshots whose input changed (a new
 -- month changes the score snapshot alone) and reads only the days those snapshots span.
+-- Runs after also_viewed_pairs, an order and not a data dependency:
+-- depends_on: {{ ref('also_viewed_pairs') }}
+-- The two are the build's largest hash aggregations, and with two dbt threads they shared
+-- DuckDB's memory_limit: a December build at 108M events ran out of memory in both at once.
+-- After it, not before: the scoring models that follow this one hold their own memory outside
+-- DuckDB's limit, so they should not meet the view pairs either.
 {%- set history_days = var('propensity_history_days') | int %}
 {%- set changed = changed_propensity_snapshots(ref('stg_events')) if is_incremental() else none %}
 with
