@@ -48,6 +48,9 @@ PAIRS_SQL = (
 )
 # The incremental build's slowest models listed in the report.
 INCREMENTAL_MODELS_SHOWN = 10
+# How often a dbt step's RSS is read while it runs: often enough to say which nodes were running
+# when it was highest (a step's VmHWM gives the peak, not when or in which model).
+RSS_SAMPLE_SECONDS = 0.5
 
 
 @dataclass
@@ -183,19 +186,11 @@ def targets(r: dict) -> list[tuple[str, str, bool]]:  # type: ignore[type-arg]
     if "basket_peak_rss_mb" in b:
         peaks["market basket"] = b["basket_peak_rss_mb"]
     inc = b["incremental"]
-    peaks["incremental build"] = inc["peak_rss_mb"]
-    if "full_refresh_seconds" in inc:
+    if "peak_rss_mb" in inc:
+        peaks["incremental build"] = inc["peak_rss_mb"]
+    if "full_refresh_peak_rss_mb" in inc:
         peaks["full refresh"] = inc["full_refresh_peak_rss_mb"]
-        fraction = ("incremental build a fraction (< 0.5x) of a full refresh of the same data",
-                    (f"{inc['ratio_to_full_refresh']:.2f}x ({inc['month']} is "
-                     f"{inc['rows'] / inc['total_rows']:.0%} of the events)"), inc["ratio_to_full_refresh"] < 0.5)
-    elif "full_refresh_error" in inc:
-        fraction = ("incremental build a fraction (< 0.5x) of a full refresh of the same data",
-                    f"not measured: the full refresh failed ({inc['ratio_to_full_build']:.2f}x the earlier months' build)",
-                    False)
-    else:  # reports before 2026-11-21 compared with the build of the earlier months only
-        fraction = ("incremental build a fraction of a full build", f"{inc['ratio_to_full_build']:.2f}x",
-                    inc["ratio_to_full_build"] < 0.5)
+    fraction = _arrival_target(inc)
     worst_query = max(b["queries"], key=lambda q: q["p95_ms"])
     pairs = b["purchase_pairs_evaluated"] + b["view_pairs_evaluated"]
     rows = [
@@ -225,8 +220,43 @@ def targets(r: dict) -> list[tuple[str, str, bool]]:  # type: ignore[type-arg]
     return rows
 
 
+def _arrival_target(inc: dict) -> tuple[str, str, bool]:  # type: ignore[type-arg]
+    """The incremental-build target against this report's arrival, whatever part of it ran."""
+    target = "incremental build a fraction (< 0.5x) of a full refresh of the same data"
+    if "build_error" in inc:
+        return target, "not measured: the incremental build failed", False
+    if "full_refresh_seconds" in inc:
+        ratio = inc["ratio_to_full_refresh"]
+        return target, f"{ratio:.2f}x ({inc['month']} is {inc['rows'] / inc['total_rows']:.0%} of the events)", ratio < 0.5
+    if "full_refresh_error" in inc:
+        return target, f"not measured: the full refresh failed ({inc['ratio_to_full_build']:.2f}x the earlier months' build)", False
+    # Reports before 2026-11-21 compared with the build of the earlier months only.
+    return "incremental build a fraction of a full build", f"{inc['ratio_to_full_build']:.2f}x", inc["ratio_to_full_build"] < 0.5
+
+
+def _arrival_paragraph(inc: dict) -> str:  # type: ignore[type-arg]
+    """The report's sentence on the incremental arrival: its build and the full refresh, or how they failed."""
+    landed = f"Incremental arrival: {inc['month']} ({inc['rows']:,} events) landed in {inc['load_seconds']:.1f} s; "
+    if "build_error" in inc:
+        return f"{landed}the incremental `dbt build` **failed**: {inc['build_error']}."
+    built = (f"the incremental `dbt build` took **{inc['build_seconds']:.1f} s** (peak RSS {inc['peak_rss_mb']:,.0f} MB"
+             f"{_while(inc)}), {inc['ratio_to_full_build']:.2f}x the from-scratch build of the earlier months")
+    if "full_refresh_seconds" in inc:
+        return (f"{landed}{built}; `dbt build --full-refresh` of the same {inc['total_rows']:,} events then took "
+                f"{inc['full_refresh_seconds']:.1f} s (peak RSS {inc['full_refresh_peak_rss_mb']:,.0f} MB"
+                f"{_while({'peak_sample': inc.get('full_refresh_peak_sample', {})})}): the incremental build is "
+                f"**{inc['ratio_to_full_refresh']:.2f}x** a full refresh.")
+    if "full_refresh_error" in inc:
+        return f"{landed}{built}; the `--full-refresh` comparison failed: {inc['full_refresh_error']}."
+    return f"{landed}{built}."
+
+
 def _seconds_or_dash(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds:.2f}"
+
+
+def _mb_or_dash(mb: float | None) -> str:
+    return "-" if mb is None else f"{mb:,.0f}"
 
 
 def _markdown(r: dict, level: int = 1) -> str:  # type: ignore[type-arg]
@@ -280,7 +310,7 @@ def _markdown(r: dict, level: int = 1) -> str:  # type: ignore[type-arg]
         "",
         (f"`dbt build` (all models and tests, from scratch, {b['threads']} threads, DuckDB memory_limit "
         f"{b['memory_limit']}) over {b['bronze_rows']:,} bronze rows: **{b['seconds']:.1f} s**, peak RSS "
-        f"**{b['peak_rss_mb']:,.0f} MB**; load of all files before it: {b['load_seconds']:.1f} s."),
+        f"**{b['peak_rss_mb']:,.0f} MB**{_while(b)}; load of all files before it: {b['load_seconds']:.1f} s."),
         "",
         (f"Market basket: {b['purchase_pairs_evaluated']:,} distinct purchase pairs and "
         f"{b['view_pairs_evaluated']:,} distinct also-viewed pairs evaluated "
@@ -300,29 +330,31 @@ def _markdown(r: dict, level: int = 1) -> str:  # type: ignore[type-arg]
              "seconds another node ran beside it."),
             "",
         ]
+    rss = b.get("model_peak_rss_mb")  # older reports did not sample RSS
+    if rss is not None:
+        lines += [
+            (f"Peak RSS while it ran: the highest RSS of the dbt process sampled every {RSS_SAMPLE_SECONDS:g} s "
+             "during the model's run, whatever ran beside it."),
+            "",
+        ]
     lines += [
-        "| model | seconds |" + (" beside another node (s) |" if beside is not None else ""),
-        "| --- | ---: |" + (" ---: |" if beside is not None else ""),
+        "| model | seconds |" + (" beside another node (s) |" if beside is not None else "")
+        + (" peak RSS while it ran (MB) |" if rss is not None else ""),
+        "| --- | ---: |" + (" ---: |" if beside is not None else "") + (" ---: |" if rss is not None else ""),
     ]
     for name, seconds in b["model_seconds"].items():
-        lines.append(f"| {name} | {seconds:.2f} |" + (f" {_seconds_or_dash(beside.get(name))} |" if beside is not None else ""))
+        lines.append(f"| {name} | {seconds:.2f} |" + (f" {_seconds_or_dash(beside.get(name))} |" if beside is not None else "")
+                     + (f" {_mb_or_dash(rss.get(name))} |" if rss is not None else ""))
     o = b["propensity"]
     inc = b["incremental"]
     d = b["disk_mb"]
+    arrival = _arrival_paragraph(inc)
     lines += [
         "",
         (f"Disk: landing CSV {d['landing_csv']:,.0f} MB, bronze Parquet {d['bronze']:,.0f} MB, warehouse "
          f"{d['warehouse']:,.0f} MB, serving {d['serving']:,.0f} MB."),
         "",
-        (f"Incremental arrival: {inc['month']} ({inc['rows']:,} events) landed in {inc['load_seconds']:.1f} s; the "
-         f"incremental `dbt build` took **{inc['build_seconds']:.1f} s** (peak RSS {inc['peak_rss_mb']:,.0f} MB), "
-         f"{inc['ratio_to_full_build']:.2f}x the from-scratch build of the earlier months"
-         + (f"; `dbt build --full-refresh` of the same {inc['total_rows']:,} events then took "
-            f"{inc['full_refresh_seconds']:.1f} s (peak RSS {inc['full_refresh_peak_rss_mb']:,.0f} MB): the incremental "
-            f"build is **{inc['ratio_to_full_refresh']:.2f}x** a full refresh."
-            if "full_refresh_seconds" in inc
-            else f"; the `--full-refresh` comparison failed: {inc['full_refresh_error']}."
-            if "full_refresh_error" in inc else ".")),
+        arrival,
     ]
     if "model_seconds" in inc:  # reports before 2026-11 did not keep them
         slowest = list(inc["model_seconds"].items())[:INCREMENTAL_MODELS_SHOWN]
@@ -438,9 +470,9 @@ def _delete_month_files(folders: list[Path]) -> float:
     return freed
 
 
-def _model_times(data: DataDir) -> tuple[dict[str, float], dict[str, float]]:
+def _model_times(data: DataDir) -> tuple[dict[str, float], dict[str, float], dict[str, tuple[float, float]]]:
     """Per model of the last dbt invocation (target/run_results.json): its seconds, slowest
-    first, and the seconds another node ran beside it."""
+    first, and the seconds another node ran beside it; and every node's execute span."""
     results = json.loads((data.root / "dbt" / "target" / "run_results.json").read_text())["results"]
     seconds = {
         r["unique_id"].split(".")[-1]: r["execution_time"]
@@ -456,7 +488,71 @@ def _model_times(data: DataDir) -> tuple[dict[str, float], dict[str, float]]:
                 datetime.fromisoformat(execute[0]["completed_at"]).timestamp(),
             )
     beside = {uid.split(".")[-1]: t for uid, t in beside_seconds(spans).items() if uid.startswith("model.")}
-    return seconds, beside
+    return seconds, beside, spans
+
+
+def sample_rss(proc: subprocess.Popen[bytes], interval: float = RSS_SAMPLE_SECONDS) -> list[tuple[float, float]]:
+    """(Unix time, RSS in MB) of a running process every ``interval`` seconds, until it exits."""
+    status = Path(f"/proc/{proc.pid}/status")
+    samples: list[tuple[float, float]] = []
+    while proc.poll() is None:
+        try:
+            rss_kb = next(int(line.split()[1]) for line in status.read_text().splitlines() if line.startswith("VmRSS:"))
+        except (OSError, StopIteration):  # exiting, or not Linux: nothing to read
+            rss_kb = 0
+        if rss_kb:
+            samples.append((round(time.time(), 2), round(rss_kb / 1024, 1)))
+        time.sleep(interval)
+    return samples
+
+
+def rss_by_node(
+    spans: dict[str, tuple[float, float]], samples: list[tuple[float, float]]
+) -> tuple[dict[str, float], dict[str, object]]:
+    """The highest RSS sampled while each node ran (nodes with no sample in their span are left
+    out), and the step's highest sample with the nodes running at that moment.
+
+    The process is shared: a model's figure is the whole process's RSS while it ran, what ran
+    beside it included, so the peak names every node that was running, not one culprit.
+    """
+    per_node: dict[str, float] = {}
+    for node, (start, end) in spans.items():
+        inside = [mb for t, mb in samples if start <= t <= end]
+        if inside:
+            per_node[node] = max(inside)
+    if not samples:
+        return per_node, {}
+    at, mb = max(samples, key=lambda s: s[1])
+    running = sorted(node for node, (start, end) in spans.items() if start <= at <= end)
+    return per_node, {"rss_mb": mb, "running": running}
+
+
+def _memory_by_model(spans: dict[str, tuple[float, float]], reported: dict[str, object]) -> dict[str, object]:
+    """A dbt step's sampled RSS in the report's terms: the highest while each model ran, and the
+    step's highest sample with the nodes (models and tests) running then."""
+    samples: list[tuple[float, float]] = reported.get("rss_samples", [])  # type: ignore[assignment]
+    per_node, peak = rss_by_node(spans, samples)
+    if not peak:
+        return {}
+    running: list[str] = peak["running"]  # type: ignore[assignment]
+    return {
+        "model_peak_rss_mb": {_short(n): mb for n, mb in per_node.items() if n.startswith("model.")},
+        "peak_sample": peak | {"running": [_short(n) for n in running]},
+    }
+
+
+def _while(memory: dict[str, object]) -> str:
+    """', highest sample N MB while a, b ran' for a progress line or report; '' without samples."""
+    peak: dict[str, object] = memory.get("peak_sample", {})  # type: ignore[assignment]
+    if not peak:
+        return ""
+    running: list[str] = peak["running"]  # type: ignore[assignment]
+    return (f"; highest sampled RSS {peak['rss_mb']:,.0f} MB while "
+            + (", ".join(f"`{n}`" for n in running) if running else "no node") + " ran")
+
+
+def _short(node: str) -> str:
+    return node.split(".")[-1]
 
 
 def beside_seconds(spans: dict[str, tuple[float, float]]) -> dict[str, float]:
@@ -492,9 +588,10 @@ def bench_warehouse(
 
     shutil.rmtree(data.warehouse.parent, ignore_errors=True)
     shutil.rmtree(data.serving, ignore_errors=True)
-    build, _ = _measure("build", ["build", str(data.root)])
-    say(f"dbt build: {build.seconds:.1f} s, peak RSS {build.peak_rss_mb:,.0f} MB")
-    model_seconds, model_beside_seconds = _model_times(data)
+    build, reported = _measure("build", ["build", str(data.root)])
+    model_seconds, model_beside_seconds, spans = _model_times(data)
+    build_memory = _memory_by_model(spans, reported)
+    say(f"dbt build: {build.seconds:.1f} s, peak RSS {build.peak_rss_mb:,.0f} MB{_while(build_memory)}")
     basket, _ = _measure("basket", ["basket", str(data.root)])
     _, reported = _measure("pairs", ["pairs", str(data.root)])
     pairs: dict[str, int] = reported["pairs"]  # type: ignore[assignment]
@@ -514,42 +611,7 @@ def bench_warehouse(
     # Incremental arrival: December lands; only its file is loaded and dbt builds incrementally.
     month, _ = _measure("generate_month", ["generate_month", str(data.root), str(events), "2019-12"])
     load_new, _ = _measure("load_all", ["load_all", str(data.root)])
-    incremental, _ = _measure("build", ["build", str(data.root)])
-    incremental_model_seconds, incremental_beside_seconds = _model_times(data)
-    say(f"December: {month.rows:,} events; load {load_new.seconds:.1f} s; incremental dbt build "
-        f"{incremental.seconds:.1f} s ({incremental.seconds / build.seconds:.2f}x the build of the earlier months)")
-    inc: dict[str, object] = {
-        "month": "2019-12", "rows": month.rows, "load_seconds": load_new.seconds,
-        "build_seconds": incremental.seconds, "peak_rss_mb": incremental.peak_rss_mb,
-        "ratio_to_full_build": incremental.seconds / build.seconds,
-        # load_new.rows counts the skipped earlier files too: the month's own rows here.
-        "total_rows": load.rows + month.rows,
-        "model_seconds": incremental_model_seconds,
-        "model_beside_seconds": incremental_beside_seconds,
-    }
-    # What the incremental build saves: the same warehouse, all months, rebuilt from nothing.
-    # Its spill and the table it replaces need the disk the month files hold (a full-preset
-    # run once filled a 68 GB disk here): they are landed and measured, so they go first. A
-    # failure is reported, not allowed to discard the two hours measured before it.
-    freed_mb = _delete_month_files([data.landing, *(also_free or [])])
-    try:
-        full_refresh, _ = _measure("full_refresh", ["full_refresh", str(data.root)])
-    except RuntimeError as exc:
-        free_gb = shutil.disk_usage(data.root).free / 2**30
-        inc["full_refresh_error"] = (f"{exc} ({free_gb:.0f} GB free on disk afterwards, {freed_mb / 1024:.0f} GB of "
-                                     f"month files deleted before it)")
-        say(f"full refresh: {inc['full_refresh_error']}")
-    else:
-        say(f"full refresh of the same data: {full_refresh.seconds:.1f} s; the incremental build is "
-            f"{incremental.seconds / full_refresh.seconds:.2f}x of it")
-        refresh_seconds, refresh_beside = _model_times(data)
-        inc |= {
-            "full_refresh_seconds": full_refresh.seconds,
-            "full_refresh_peak_rss_mb": full_refresh.peak_rss_mb,
-            "ratio_to_full_refresh": incremental.seconds / full_refresh.seconds,
-            "full_refresh_model_seconds": refresh_seconds,
-            "full_refresh_model_beside_seconds": refresh_beside,
-        }
+    inc = _bench_arrival(data, month, load_new, build, load, also_free or [])
     result = {
         "disk_mb": disk,
         "incremental": inc,
@@ -567,6 +629,7 @@ def bench_warehouse(
         "memory_limit": os.environ.get(MEMORY_ENV, DEFAULT_MEMORY_LIMIT),
         "model_seconds": model_seconds,
         "model_beside_seconds": model_beside_seconds,
+        **build_memory,
         "purchase_pairs_evaluated": pairs["int_purchase_baskets"],
         "view_pairs_evaluated": pairs["int_view_baskets"],
         # The basket models within the build share the machine with whatever runs beside them;
@@ -576,6 +639,76 @@ def bench_warehouse(
         "basket_peak_rss_mb": basket.peak_rss_mb,
     }
     return result
+
+
+def _bench_arrival(
+    data: DataDir, month: Measurement, load_new: Measurement, build: Measurement, load: Measurement,
+    also_free: list[Path],
+) -> dict[str, object]:
+    """The incremental build of a landed month, then a full refresh of everything to compare.
+
+    A failed build is reported, not allowed to discard the hours measured before it: a December
+    build at 108M events once ran out of DuckDB's memory, and that run's report was lost.
+    """
+    inc: dict[str, object] = {
+        "month": "2019-12", "rows": month.rows, "load_seconds": load_new.seconds,
+        # load_new.rows counts the skipped earlier files too: the month's own rows here.
+        "total_rows": load.rows + month.rows,
+    }
+    try:
+        incremental, reported = _measure("build", ["build", str(data.root)])
+    except RuntimeError as exc:
+        inc["build_error"] = f"{exc}{_failed_nodes(data)}"
+        say(f"December: incremental build failed: {inc['build_error']}")
+        return inc
+    incremental_model_seconds, incremental_beside_seconds, spans = _model_times(data)
+    incremental_memory = _memory_by_model(spans, reported)
+    say(f"December: {month.rows:,} events; load {load_new.seconds:.1f} s; incremental dbt build "
+        f"{incremental.seconds:.1f} s ({incremental.seconds / build.seconds:.2f}x the build of the earlier months), "
+        f"peak RSS {incremental.peak_rss_mb:,.0f} MB{_while(incremental_memory)}")
+    inc |= {
+        "build_seconds": incremental.seconds, "peak_rss_mb": incremental.peak_rss_mb,
+        "ratio_to_full_build": incremental.seconds / build.seconds,
+        "model_seconds": incremental_model_seconds,
+        "model_beside_seconds": incremental_beside_seconds,
+        **incremental_memory,
+    }
+    # What the incremental build saves: the same warehouse, all months, rebuilt from nothing.
+    # Its spill and the table it replaces need the disk the month files hold (a full-preset
+    # run once filled a 68 GB disk here): they are landed and measured, so they go first.
+    freed_mb = _delete_month_files([data.landing, *also_free])
+    try:
+        full_refresh, reported = _measure("full_refresh", ["full_refresh", str(data.root)])
+    except RuntimeError as exc:
+        free_gb = shutil.disk_usage(data.root).free / 2**30
+        inc["full_refresh_error"] = (f"{exc}{_failed_nodes(data)} ({free_gb:.0f} GB free on disk afterwards, "
+                                     f"{freed_mb / 1024:.0f} GB of month files deleted before it)")
+        say(f"full refresh: {inc['full_refresh_error']}")
+        return inc
+    refresh_seconds, refresh_beside, spans = _model_times(data)
+    refresh_memory = _memory_by_model(spans, reported)
+    say(f"full refresh of the same data: {full_refresh.seconds:.1f} s; the incremental build is "
+        f"{incremental.seconds / full_refresh.seconds:.2f}x of it; peak RSS {full_refresh.peak_rss_mb:,.0f} MB"
+        f"{_while(refresh_memory)}")
+    return inc | {
+        "full_refresh_seconds": full_refresh.seconds,
+        "full_refresh_peak_rss_mb": full_refresh.peak_rss_mb,
+        "ratio_to_full_refresh": incremental.seconds / full_refresh.seconds,
+        "full_refresh_model_seconds": refresh_seconds,
+        "full_refresh_model_beside_seconds": refresh_beside,
+        "full_refresh_model_peak_rss_mb": refresh_memory.get("model_peak_rss_mb", {}),
+        "full_refresh_peak_sample": refresh_memory.get("peak_sample", {}),
+    }
+
+
+def _failed_nodes(data: DataDir) -> str:
+    """' (failed: a, b)' from the last dbt invocation's results, or '' where none say so."""
+    try:
+        results = json.loads((data.root / "dbt" / "target" / "run_results.json").read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return ""
+    failed = [_short(r["unique_id"]) for r in results if r.get("status") in ("error", "fail")]
+    return f" (failed: {', '.join(failed)})" if failed else ""
 
 
 def _worker(argv: list[str]) -> None:
@@ -636,9 +769,12 @@ def _worker(argv: list[str]) -> None:
 
         data = DataDir.resolve(argv[1])
         data.warehouse.parent.mkdir(parents=True, exist_ok=True)
-        returncode = subprocess.call([dbt_executable(), *DBT_STEPS[step], "--quiet"], cwd=project_dir(), env=dbt_env(data))
-        if returncode != 0:
-            raise SystemExit(returncode)
+        # The results of this invocation only: dbt leaves the last ones where it fails early.
+        (data.root / "dbt" / "target" / "run_results.json").unlink(missing_ok=True)
+        dbt = subprocess.Popen([dbt_executable(), *DBT_STEPS[step], "--quiet"], cwd=project_dir(), env=dbt_env(data))
+        extra = {"rss_samples": sample_rss(dbt)}
+        if dbt.returncode != 0:
+            raise SystemExit(dbt.returncode)
         rows = 0
     elif step == "pairs":
         import duckdb

@@ -1,15 +1,29 @@
-"""The benchmark's own measurements: a step's peak RSS is its own, pair counts are the real ones."""
+"""The benchmark's own measurements: a step's peak RSS is its own and sampled over time, pair counts
+are the real ones."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from ecom.bench import _measure, beside_seconds
+from ecom.bench import (
+    Measurement,
+    _arrival_paragraph,
+    _arrival_target,
+    _bench_arrival,
+    _measure,
+    beside_seconds,
+    rss_by_node,
+    sample_rss,
+)
+from ecom.paths import DataDir
+from ecom.warehouse import MEMORY_ENV
 
 PARENT_BALLAST_MB = 600
 
@@ -59,3 +73,47 @@ def test_beside_seconds_counts_the_time_another_node_overlapped_each_once():
         "model.d": 10.0,
         "model.e": 0.0,
     }
+
+
+def test_sample_rss_follows_a_child_that_grows_then_exits():
+    grow = f"import time; time.sleep(0.6); ballast = b'x' * ({PARENT_BALLAST_MB} * 2**20); time.sleep(1.2)"
+    child = subprocess.Popen([sys.executable, "-c", grow])
+    samples = sample_rss(child, interval=0.1)
+    assert child.returncode == 0  # sampling returns once the child has exited
+    times = [t for t, _ in samples]
+    assert times == sorted(times) and len(samples) >= 10
+    assert samples[0][1] < PARENT_BALLAST_MB / 2  # before the ballast
+    assert max(mb for _, mb in samples) >= PARENT_BALLAST_MB
+
+
+def test_rss_by_node_gives_each_node_the_highest_sample_in_its_span_and_names_who_ran_at_the_peak():
+    spans = {
+        "model.a": (0.0, 10.0),
+        "model.b": (5.0, 20.0),
+        "test.c": (12.0, 14.0),
+        "model.d": (30.0, 31.0),  # no sample falls inside: left out, not 0
+    }
+    samples = [(1.0, 100.0), (6.0, 500.0), (13.0, 900.0), (15.0, 300.0), (25.0, 50.0)]
+    per_node, peak = rss_by_node(spans, samples)
+    assert per_node == {"model.a": 500.0, "model.b": 900.0, "test.c": 900.0}
+    assert peak == {"rss_mb": 900.0, "running": ["model.b", "test.c"]}
+    assert rss_by_node(spans, []) == ({}, {})
+
+
+def test_a_failed_incremental_build_is_reported_with_the_nodes_that_failed_not_raised(tiny_warehouse, tmp_path, monkeypatch):
+    # A December build at 108M events once ran out of DuckDB's memory and took the whole
+    # report, and the hours measured before it, down with it. Here DuckDB gets 32 MB: enough
+    # for dbt to start, not for stg_events (at 8 MB a unit test fails first, also an error here).
+    data = DataDir.resolve(tmp_path / "data")
+    shutil.copytree(tiny_warehouse.root, data.root)
+    month, _ = _measure("generate_month", ["generate_month", str(data.root), "50000", "2019-12"])
+    load_new, _ = _measure("load_all", ["load_all", str(data.root)])
+    monkeypatch.setenv(MEMORY_ENV, "32MB")
+    earlier = Measurement("build", 100.0, 1000.0, 0)
+    inc = _bench_arrival(data, month, load_new, earlier, Measurement("load_all", 1.0, 100.0, 50_000), [])
+    assert "Out of Memory" in inc["build_error"] and "(failed: " in inc["build_error"]
+    assert "build_seconds" not in inc and "full_refresh_seconds" not in inc
+    assert any(Path(data.landing).glob("2019-Dec.csv"))  # no full refresh tried, so nothing deleted for it
+    # The report still renders, and says so.
+    assert _arrival_target(inc)[1:] == ("not measured: the incremental build failed", False)
+    assert "the incremental `dbt build` **failed**: benchmark step build failed" in _arrival_paragraph(inc)
