@@ -5,8 +5,9 @@ alternating loader and baseline over several rounds) so that wall time and peak 
 that step alone. The child reports its own peak (``VmHWM``, and its children's ``ru_maxrss``):
 the ``ru_maxrss`` that ``wait4`` gives the parent starts from the parent's own peak when the
 child is spawned with ``vfork``, as Python's subprocess does, so a parent that once held 9 GB
-would make every later step look 9 GB. Results go to ``<data>/reports/bench-<preset>.json`` and
-``.md``.
+would make every later step look 9 GB. A dbt step also samples dbt's RSS every
+``RSS_SAMPLE_SECONDS``, so the report can say which models were running when it was highest.
+Results go to ``<data>/reports/bench-<preset>.json`` and ``.md``.
 """
 
 from __future__ import annotations
@@ -542,7 +543,7 @@ def _memory_by_model(spans: dict[str, tuple[float, float]], reported: dict[str, 
 
 
 def _while(memory: dict[str, object]) -> str:
-    """', highest sample N MB while a, b ran' for a progress line or report; '' without samples."""
+    """'; highest sampled RSS N MB while `a`, `b` ran' for a report or progress line; '' without samples."""
     peak: dict[str, object] = memory.get("peak_sample", {})  # type: ignore[assignment]
     if not peak:
         return ""
