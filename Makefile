@@ -20,8 +20,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/ecom run --preset $(PRESET)
 
+# Most of the suite's time is dbt parsing and compiling on one core: one worker per core (each
+# builds its own tiny warehouse), tests handed out as workers free up.
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist worksteal
 	$(MAKE) --no-print-directory lint
 
 # sqlfluff's dbt templater compiles against the in-memory `lint` target, with its own target
