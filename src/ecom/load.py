@@ -29,7 +29,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from ecom.errors import EcomError
-from ecom.manifest import ManifestEntry, checksum, read_manifest, write_manifest
+from ecom.manifest import ManifestEntry, checksum, count_newlines, read_manifest, write_manifest
 from ecom.paths import DataDir
 from ecom.progress import progress_bar
 
@@ -148,11 +148,11 @@ def events_plan(path: Path, source_file: str, load_id: str) -> tuple[pl.LazyFram
         row_index_offset=2,
     )
     line = pl.col("raw_line")
-    fields = raw.with_columns(
-        commas=line.str.count_matches(",", literal=True),
-        parts=line.str.split_exact(",", len(COLUMNS) - 1),
-    ).unnest("parts")
-    fields = fields.rename({f"field_{i}": f"s_{c}" for i, c in enumerate(COLUMNS)})
+    # Split into one field more than the schema has: the last field is null unless the line has
+    # too many commas, and user_session is null when it has too few. This checks the column count
+    # in the same pass as the split (counting commas separately cost about 10% of the load).
+    fields = raw.with_columns(parts=line.str.split_exact(",", len(COLUMNS))).unnest("parts")
+    fields = fields.rename({f"field_{i}": f"s_{c}" for i, c in enumerate(COLUMNS)} | {f"field_{len(COLUMNS)}": "s_extra"})
     s = {c: pl.col(f"s_{c}") for c in COLUMNS}
     typed = fields.with_columns(
         event_time=s["event_time"].str.strptime(pl.Datetime("us", "UTC"), TIME_FORMAT, strict=False),
@@ -165,7 +165,7 @@ def events_plan(path: Path, source_file: str, load_id: str) -> tuple[pl.LazyFram
     reason = (
         pl.when(line.is_null()).then(pl.lit("blank_line"))
         .when(line.str.contains("\ufffd", literal=True)).then(pl.lit("invalid_utf8"))
-        .when(pl.col("commas") != len(COLUMNS) - 1).then(pl.lit("wrong_column_count"))
+        .when(s["user_session"].is_null() | pl.col("s_extra").is_not_null()).then(pl.lit("wrong_column_count"))
         .when(pl.col("event_time").is_null()).then(pl.lit("bad_event_time"))
         .when(pl.col("event_type").is_null()).then(pl.lit("unknown_event_type"))
         .when(pl.col("product_id").is_null()).then(pl.lit("bad_product_id"))
@@ -213,7 +213,7 @@ def _count_rows(path: Path, out: dict[str, object]) -> None:
             last = b"\n"
             with gzip.open(path, "rb") as fh:
                 while block := fh.read(8 << 20):
-                    lines += block.count(b"\n")
+                    lines += count_newlines(block)
                     last = block[-1:]
             lines += 0 if last == b"\n" else 1
         out["crc32"], out["rows"] = crc, max(0, lines - 1)
