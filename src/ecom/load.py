@@ -40,6 +40,11 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
 # The line splitter uses a byte that never occurs in the data as the "separator".
 LINE_SEPARATOR = "\x1f"
 SUFFIXES = (".csv", ".csv.gz")
+# Rows per Parquet row group in bronze. The partitioned sink buffers an open row group for each
+# event date it is writing, so this bounds the loader's memory: on a 67M-row month, 50,000 rows
+# peaked at 748 MB against 989 MB with Polars' default, in the same time. The files grow 3% and
+# DuckDB scans them faster (3.5 s against 4.5 s for the month), having more groups to split.
+ROW_GROUP_ROWS = 50_000
 
 # Why bronze holds these types (memory and size, without losing a value):
 # - event_time: microsecond timestamp with time zone UTC (the source says "UTC" on every row);
@@ -255,6 +260,7 @@ def load_file(path: Path, data: DataDir, *, force: bool = False) -> LoadResult:
                 good.sink_parquet(
                     pl.PartitionBy(tmp / "events", key="event_date", include_key=False),
                     compression="zstd",
+                    row_group_size=ROW_GROUP_ROWS,
                     mkdir=True,
                     lazy=True,
                 ),
