@@ -155,7 +155,8 @@ def events_plan(path: Path, source_file: str, load_id: str) -> tuple[pl.LazyFram
     line = pl.col("raw_line")
     # Split into one field more than the schema has: the last field is null unless the line has
     # too many commas, and user_session is null when it has too few. This checks the column count
-    # in the same pass as the split (counting commas separately cost about 10% of the load).
+    # in the same pass as the split: counting commas separately cost about 8% of the load's time
+    # (5.1-5.4 s against 4.6-5.0 s on a 9.8M-row month).
     fields = raw.with_columns(parts=line.str.split_exact(",", len(COLUMNS))).unnest("parts")
     fields = fields.rename({f"field_{i}": f"s_{c}" for i, c in enumerate(COLUMNS)} | {f"field_{len(COLUMNS)}": "s_extra"})
     s = {c: pl.col(f"s_{c}") for c in COLUMNS}
