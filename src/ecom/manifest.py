@@ -41,16 +41,23 @@ def count_newlines(block: bytes) -> int:
     return int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == ord("\n")))
 
 
-def checksum(path: Path) -> tuple[str, int]:
-    """CRC-32 of the file's bytes and its number of lines (a last line without a newline counts), in one pass."""
+def checksum(path: Path, *, count_lines: bool = True) -> tuple[str, int]:
+    """CRC-32 of the file's bytes and its number of lines (a last line without a newline counts), in one pass.
+
+    With ``count_lines=False`` the lines are not counted and the count is 0: for a gzip file the
+    lines are in the decompressed text, and a skipped file needs only its checksum.
+    """
     crc = 0
     newlines = 0
     last = b"\n"
     with open(path, "rb") as fh:
         while block := fh.read(CHECKSUM_BLOCK):
             crc = zlib.crc32(block, crc)
-            newlines += count_newlines(block)
+            if count_lines:
+                newlines += count_newlines(block)
             last = block[-1:]
+    if not count_lines:
+        return f"{crc:08x}", 0
     return f"{crc:08x}", newlines + (0 if last == b"\n" else 1)
 
 
