@@ -32,7 +32,9 @@ events as (
 per_session as (
     -- Grouped on the two numbers only: the raw session text rides along (any_value; one raw id
     -- per session by construction) instead of being a grouping key, which at 100M events
-    -- turned this model from seconds into minutes of spilling.
+    -- turned this model from seconds into minutes of spilling. The distinct count stays: folding
+    -- events per (session, product) first and counting those rows took 2.4x the time at twice
+    -- the memory (13.0-13.3 s against 5.5-5.7 s, 4.4 GB against 2.2 GB, 16M events).
     select
         session_id,
         user_id,
