@@ -29,7 +29,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from ecom.errors import EcomError
-from ecom.manifest import ManifestEntry, checksum, count_newlines, read_manifest, write_manifest
+from ecom.manifest import ManifestEntry, checksum, read_manifest, scan_blocks, write_manifest
 from ecom.paths import DataDir
 from ecom.progress import progress_bar
 
@@ -216,13 +216,8 @@ def _count_rows(path: Path, out: dict[str, object]) -> None:
         gzipped = path.name.endswith(".gz")
         crc, lines = checksum(path, count_lines=not gzipped)
         if gzipped:
-            lines = 0
-            last = b"\n"
             with gzip.open(path, "rb") as fh:
-                while block := fh.read(8 << 20):
-                    lines += count_newlines(block)
-                    last = block[-1:]
-            lines += 0 if last == b"\n" else 1
+                _, lines = scan_blocks(fh, crc=False, count_lines=True)
         out["crc32"], out["rows"] = crc, max(0, lines - 1)
     except Exception as exc:  # noqa: BLE001 - reported by the caller
         out["error"] = exc

@@ -11,6 +11,7 @@ import os
 import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -41,24 +42,31 @@ def count_newlines(block: bytes) -> int:
     return int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == ord("\n")))
 
 
-def checksum(path: Path, *, count_lines: bool = True) -> tuple[str, int]:
-    """CRC-32 of the file's bytes and its number of lines (a last line without a newline counts), in one pass.
+def scan_blocks(fh: BinaryIO, *, crc: bool, count_lines: bool) -> tuple[int, int]:
+    """(CRC-32, lines) of everything ``fh`` yields, in one pass; what is not asked for is 0.
 
-    With ``count_lines=False`` the lines are not counted and the count is 0: for a gzip file the
-    lines are in the decompressed text, and a skipped file needs only its checksum.
+    A last line without a final newline counts as a line.
     """
-    crc = 0
+    value = 0
     newlines = 0
     last = b"\n"
-    with open(path, "rb") as fh:
-        while block := fh.read(CHECKSUM_BLOCK):
-            crc = zlib.crc32(block, crc)
-            if count_lines:
-                newlines += count_newlines(block)
+    while block := fh.read(CHECKSUM_BLOCK):
+        if crc:
+            value = zlib.crc32(block, value)
+        if count_lines:
+            newlines += count_newlines(block)
             last = block[-1:]
-    if not count_lines:
-        return f"{crc:08x}", 0
-    return f"{crc:08x}", newlines + (0 if last == b"\n" else 1)
+    return value, (newlines + (0 if last == b"\n" else 1)) if count_lines else 0
+
+
+def checksum(path: Path, *, count_lines: bool = True) -> tuple[str, int]:
+    """CRC-32 of the file's bytes and, unless ``count_lines=False`` (then 0), its number of lines.
+
+    A gzip file's lines are in its decompressed text, and a skipped file needs only its checksum.
+    """
+    with open(path, "rb") as fh:
+        crc, lines = scan_blocks(fh, crc=True, count_lines=count_lines)
+    return f"{crc:08x}", lines
 
 
 def read_manifest(path: Path) -> dict[str, ManifestEntry]:
