@@ -127,7 +127,11 @@ session_activity as (
         max(days_before) as days_since_first_event,
         min(days_before) filter (where purchases > 0) as days_since_last_purchase,
         min(days_before) filter (where carts > 0) as days_since_last_cart,
-        count(distinct days_before) as active_days,
+        -- One bit per day of the history, counted: count(distinct days_before) made DuckDB
+        -- split this aggregation in two and join the halves back, about a fifth of the model's
+        -- CPU time at 16M events. With the narrow ranks below, the model alone at 108M events
+        -- went from 158-161 s to 115-122 s (A/B, alternating, same warehouse).
+        bit_count(bitstring_agg(days_before, 1, {{ history_days }})) as active_days,
         count(*) filter (where days_before = 1) as sessions_1d,
         count(*) filter (where days_before <= 7) as sessions_7d,
         count(*) as sessions,
@@ -318,29 +322,36 @@ derived as (
     from activity
 ),
 
-scored as (
-    -- RFM at the cutoff, ranked among the snapshot's buyers; 0 = no purchase in the history.
+rfm_ranks as (
+    -- RFM at the cutoff, ranked among the snapshot's buyers: on these few columns and joined
+    -- back, because a window over `derived` sorted every feature column of every user (10%
+    -- more time at 16M events).
     select
-        *,
+        snapshot,
+        user_id,
+        {{ score_by_rank('days_since_last_purchase desc', 'snapshot') }} as r_score,
+        {{ score_by_rank('revenue', 'snapshot') }} as m_score
+    from activity
+    where purchases > 0
+),
+
+scored as (
+    -- 0 = no purchase in the history.
+    select
+        derived.*,
+        coalesce(rfm_ranks.r_score, 0) as r_score,
         case
-            when purchases > 0
+            when derived.purchases > 0
                 then
-                    {{ score_by_rank('days_since_last_purchase desc', 'snapshot, purchases > 0') }}
-            else 0
-        end as r_score,
-        case
-            when purchases > 0
-                then
-                    {{ score_by_thresholds('purchase_sessions', var('rfm_frequency_thresholds')) }}
+                    {{ score_by_thresholds('derived.purchase_sessions', var('rfm_frequency_thresholds')) }}
             else 0
         end as f_score,
-        case
-            when purchases > 0
-                then
-                    {{ score_by_rank('revenue', 'snapshot, purchases > 0') }}
-            else 0
-        end as m_score
+        coalesce(rfm_ranks.m_score, 0) as m_score
     from derived
+    left join rfm_ranks
+        on
+            derived.snapshot = rfm_ranks.snapshot
+            and derived.user_id = rfm_ranks.user_id
 ),
 
 final as (
