@@ -119,15 +119,15 @@ deduplicated as not materialized (
 
 session_times as (
     -- Session repair: the raw id is split per user (a few ids are shared by two users) and
-    -- wherever the user was idle longer than session_timeout_minutes (ids are reused). It
-    -- runs on the distinct (user, raw id, time) triples only, and the result is joined back:
-    -- sorting narrow rows for the two window passes is several times cheaper than carrying
-    -- every column through them. The raw id is keyed by its 64-bit hash within the user.
-    -- Ordering by time alone is deterministic: events at the same instant are one triple.
-    -- From the deduplicated rows, not the valid ones: the triples are the same and that saves a
+    -- wherever the user was idle longer than session_timeout_minutes (ids are reused). The
+    -- gaps are found on narrow rows (user, raw id, time), not on every column: sorting those
+    -- for the window is several times cheaper. The raw id is keyed by its 64-bit hash within
+    -- the user. Events at the same instant need no tie-break: the second of them is 0 minutes
+    -- after the first, so only one of them can start a session.
+    -- From the deduplicated rows, not the valid ones: the rows are the same and that saves a
     -- bronze scan, but an incremental month then took 1.5x the time at 2.6x the memory (A/B at
     -- 20M events), so it was reverted.
-    select distinct
+    select
         user_id,
         hash(user_session) as session_key,
         event_at
@@ -146,39 +146,45 @@ gaps as (
 
 session_starts as (
     select
-        *,
-        case
-            when previous_event_at is null then event_at
-            when
-                event_at > {{ dbt.dateadd('minute', var('session_timeout_minutes'), 'previous_event_at') }}
-                then event_at
-        end as started_at
+        user_id,
+        session_key,
+        event_at as session_started_at
     from gaps
+    where
+        previous_event_at is null
+        or event_at > {{ dbt.dateadd('minute', var('session_timeout_minutes'), 'previous_event_at') }}
 ),
 
-session_started as (
+session_spans as (
+    -- One row per repaired session: from its start to the next start under the same raw id.
+    -- The events are joined to these spans, about a quarter as many rows as events, instead
+    -- of a start being carried to every event by a second window and joined back on (user,
+    -- raw id, time): at 16M events 13-16% less time and 1.5 GB instead of 2.1 GB.
     select
         user_id,
         session_key,
-        event_at,
-        max(started_at) over (
-            partition by user_id, session_key
-            order by event_at
-            rows between unbounded preceding and current row
-        ) as session_started_at
+        session_started_at,
+        coalesce(
+            lead(session_started_at) over (
+                partition by user_id, session_key
+                order by session_started_at
+            ),
+            cast('infinity' as timestamp)
+        ) as next_session_started_at
     from session_starts
 ),
 
 sessionised as (
     select
         deduplicated.*,
-        session_started.session_started_at
+        session_spans.session_started_at
     from deduplicated
-    inner join session_started
+    inner join session_spans
         on
-            deduplicated.user_id = session_started.user_id
-            and hash(deduplicated.user_session) = session_started.session_key
-            and deduplicated.event_at = session_started.event_at
+            deduplicated.user_id = session_spans.user_id
+            and hash(deduplicated.user_session) = session_spans.session_key
+            and deduplicated.event_at >= session_spans.session_started_at
+            and deduplicated.event_at < session_spans.next_session_started_at
 ),
 
 final as (
