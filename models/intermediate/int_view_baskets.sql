@@ -1,26 +1,82 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        direct_insert=true,
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ delete_rows_on_dates('session_date', rebuilt_session_dates(new_load_dates(ref('stg_events')))) }}",
+            "{{ delete_replaced_loads(ref('stg_events')) }}",
+        ],
+    )
+}}
 -- One row per distinct product viewed in a session, for sessions that viewed at least 2 and at
 -- most also_viewed_max_products products (longer ones are crawlers or endless scrolling: their
 -- pairs grow quadratically and say little about what belongs together).
+-- Incremental by the session's start date, like fct_sessions: new event dates rebuild the
+-- sessions that started on them or the day before. Every event carries its session's start
+-- (stg_events), so reading the days those sessions can span is enough.
+{%- set lookback = var('session_lookback_days') %}
+{%- set new_dates = new_load_dates(ref('stg_events')) if is_incremental() else none %}
+{%- if new_dates is not none %}
+    {%- set session_dates = rebuilt_session_dates(new_dates) %}
+    {%- set read_dates = date_window(new_dates, days_before=lookback, days_after=lookback) %}
+{%- endif %}
 with
 
 events as (
     select * from {{ ref('stg_events') }}
+    {%- if new_dates is not none %}
+        where
+            {{ in_dates('event_date', read_dates) }}
+            and {{ in_dates('cast(session_started_at as date)', session_dates) }}
+    {%- endif %}
 ),
 
 viewed as (
+    -- The start date is a grouping key, not an aggregate: one value per session, so it adds no
+    -- rows, and it costs nothing measurable, where an aggregated load id per row (max) took
+    -- twice the model's time (A/B at 20M events: 16.0-16.9 s against 7.5-8.5 s).
     select distinct
         session_id as basket_id,
-        product_id
+        product_id,
+        cast(session_started_at as date) as session_date
     from events
     where event_type = 'view'
 ),
 
-final as (
+date_loads as (
+    -- The newest load of each day: the lineage the incremental rules need (new_load_dates,
+    -- delete_replaced_loads), kept per session start date rather than per event.
+    select
+        event_date,
+        max(load_id) as load_id
+    from {{ ref('stg_events') }}
+    {%- if new_dates is not none %}
+        where {{ in_dates('event_date', session_dates) }}
+    {%- endif %}
+    group by event_date
+),
+
+kept as (
     select
         basket_id,
-        product_id
+        product_id,
+        session_date
     from viewed
     qualify count(*) over (partition by basket_id) between 2 and {{ var('also_viewed_max_products') }}
+),
+
+final as (
+    -- Joined after the window, so the sort for the window carries no text column (joined
+    -- before it, the model took 45% longer at 20M events).
+    select
+        kept.basket_id,
+        kept.product_id,
+        kept.session_date,
+        date_loads.load_id
+    from kept
+    inner join date_loads on kept.session_date = date_loads.event_date
 )
 
 select * from final

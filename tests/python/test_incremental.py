@@ -60,8 +60,13 @@ def test_new_month_builds_incrementally_to_the_same_tables_as_a_full_refresh(tmp
     # The new rows went straight into these tables, not through a temporary table first
     # (macros/direct_insert.sql).
     log = (data.root / "dbt" / "logs" / "dbt.log").read_text()
-    for model in ("stg_events", "fct_sessions"):
+    for model in ("stg_events", "fct_sessions", "int_view_baskets", "funnel_by_category", "fct_purchases"):
         assert f'create or replace temporary view "{model}__dbt_tmp' in log, model
+    # November lies after everything folded in: the product state aggregated November alone
+    # and merged it into October's rows (macros/product_state_mode.sql).
+    product_state = " ".join(_compiled(data, "intermediate/int_product_state.sql").split())
+    assert 'select * from "ecom"."silver"."int_product_state"' in product_state
+    assert "event_date in (cast('2019-11-01' as date)" in product_state
 
     build(data, "--full-refresh")
     _assert_same_tables(incremental, snapshot(data))
@@ -94,6 +99,10 @@ def test_redelivered_month_replaces_its_rows_and_matches_a_full_refresh(tmp_path
     (result,) = load([october], data, force=True)
     assert result.status == "reloaded"
     build(data)
+    # Aggregates cannot give back what the replaced load added: the product state recomputed
+    # everything instead of merging.
+    product_state = " ".join(_compiled(data, "intermediate/int_product_state.sql").split())
+    assert '"silver"."int_product_state"' not in product_state and "event_date in" not in product_state
     after = snapshot(data)
     audit = after["silver.audit_bronze_to_silver"]
     # Every dropped line left bronze or the quarantine (the tiny data has malformed lines), and
@@ -114,6 +123,7 @@ def test_nothing_new_rebuilds_nothing_in_silver(tmp_path: Path, tiny_warehouse: 
     assert "where false" in _compiled_stg_events(data).replace("\n", " ").replace("  ", " ")
     features_sql = " ".join(_compiled(data, "marts/propensity/propensity_features.sql").split())
     assert features_sql.count("where false") == 2  # no snapshot and no event is read
+    assert "where false" in " ".join(_compiled(data, "intermediate/int_product_state.sql").split())
 
 
 def test_a_silver_table_from_an_older_version_stops_the_build_naming_the_fix(tmp_path: Path, tiny_warehouse: DataDir, capfd):

@@ -1,9 +1,26 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        direct_insert=true,
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ delete_rows_on_dates('purchase_date', new_load_dates(ref('stg_events'))) }}",
+            "{{ delete_replaced_loads(ref('stg_events')) }}",
+        ],
+    )
+}}
 -- One row per purchased item (the source logs one purchase event per product bought; quantity
--- is not recorded, so each row is one unit).
+-- is not recorded, so each row is one unit). Incremental by date, like stg_events: a run
+-- deletes and rebuilds only the dates that received a new load.
+{%- set new_dates = new_load_dates(ref('stg_events')) if is_incremental() else none %}
 with
 
 events as (
     select * from {{ ref('stg_events') }}
+    {%- if new_dates is not none %}
+        where {{ in_dates('event_date', new_dates) }}
+    {%- endif %}
 ),
 
 final as (
@@ -20,7 +37,8 @@ final as (
         brand,
         price,
         event_at as purchased_at,
-        event_date as purchase_date
+        event_date as purchase_date,
+        load_id
     from events
     where event_type = 'purchase'
 )

@@ -1,10 +1,47 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        direct_insert=true,
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ delete_rows_on_dates('session_date', rebuilt_session_dates(new_load_dates(ref('stg_events')))) }}",
+            "{{ delete_replaced_loads(ref('stg_events')) }}",
+        ],
+    )
+}}
 -- The session funnel per day and top-level category: a session counts in a category's step if
 -- it viewed, carted or bought a product of that category. Products without a category code
 -- are under 'unknown'.
+-- Incremental by session start date, like int_view_baskets: new event dates rebuild the days
+-- whose sessions they can belong to (the day before too), reading the days those sessions span.
+{%- set lookback = var('session_lookback_days') %}
+{%- set new_dates = new_load_dates(ref('stg_events')) if is_incremental() else none %}
+{%- if new_dates is not none %}
+    {%- set session_dates = rebuilt_session_dates(new_dates) %}
+    {%- set read_dates = date_window(new_dates, days_before=lookback, days_after=lookback) %}
+{%- endif %}
 with
 
 events as (
     select * from {{ ref('stg_events') }}
+    {%- if new_dates is not none %}
+        where
+            {{ in_dates('event_date', read_dates) }}
+            and {{ in_dates('cast(session_started_at as date)', session_dates) }}
+    {%- endif %}
+),
+
+date_loads as (
+    -- The newest load of each day: the lineage the incremental rules need.
+    select
+        event_date,
+        max(load_id) as load_id
+    from {{ ref('stg_events') }}
+    {%- if new_dates is not none %}
+        where {{ in_dates('event_date', session_dates) }}
+    {%- endif %}
+    group by event_date
 ),
 
 session_categories as (
@@ -28,6 +65,14 @@ per_day as (
     group by session_date, category_l1
 ),
 
+dated as (
+    select
+        per_day.*,
+        date_loads.load_id
+    from per_day
+    inner join date_loads on per_day.session_date = date_loads.event_date
+),
+
 final as (
     select
         session_date,
@@ -38,8 +83,9 @@ final as (
         purchase_sessions,
         cart_purchase_sessions,
         purchase_without_cart_sessions,
-        {{ funnel_rates() }}
-    from per_day
+        {{ funnel_rates() }},
+        load_id
+    from dated
 )
 
 select * from final
