@@ -23,3 +23,22 @@
     {%- endset -%}
     {{ return(run_query(query).columns[0].values() | list) }}
 {%- endmacro %}
+
+
+{#-
+    The newest load of each event date of `upstream` (only `dates` when given): the lineage an
+    incremental model keeps per date rather than per row, which new_load_dates and
+    delete_replaced_loads read back. A load id aggregated per row (max) took twice
+    int_view_baskets' time (16.0-16.9 s against 7.5-8.5 s alone at 20M events); joining this
+    small table after the aggregation cost about 1 s.
+-#}
+{% macro newest_load_per_date(upstream, dates=none) -%}
+    select
+        event_date,
+        max(load_id) as load_id
+    from {{ upstream }}
+    {%- if dates is not none %}
+        where {{ in_dates('event_date', dates) }}
+    {%- endif %}
+    group by event_date
+{%- endmacro %}

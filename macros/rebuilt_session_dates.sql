@@ -6,3 +6,16 @@
 {% macro rebuilt_session_dates(new_dates) -%}
     {{ return(date_window(new_dates, days_before=var('session_lookback_days'))) }}
 {%- endmacro %}
+
+
+{#-
+    The filter on silver events for an incremental model by session start date: the events of
+    the sessions that started on rebuilt_session_dates(new_dates), read from the days those
+    sessions can span. Every event carries its session's start (stg_events), so no day before
+    the sessions' first is needed.
+-#}
+{% macro rebuilt_session_events(new_dates) -%}
+    {%- set lookback = var('session_lookback_days') -%}
+    {{ in_dates('event_date', date_window(new_dates, days_before=lookback, days_after=lookback)) }}
+    and {{ in_dates('cast(session_started_at as date)', rebuilt_session_dates(new_dates)) }}
+{%- endmacro %}

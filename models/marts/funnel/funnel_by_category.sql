@@ -15,33 +15,19 @@
 -- are under 'unknown'.
 -- Incremental by session start date, like int_view_baskets: new event dates rebuild the days
 -- whose sessions they can belong to (the day before too), reading the days those sessions span.
-{%- set lookback = var('session_lookback_days') %}
 {%- set new_dates = new_load_dates(ref('stg_events')) if is_incremental() else none %}
-{%- if new_dates is not none %}
-    {%- set session_dates = rebuilt_session_dates(new_dates) %}
-    {%- set read_dates = date_window(new_dates, days_before=lookback, days_after=lookback) %}
-{%- endif %}
 with
 
 events as (
     select * from {{ ref('stg_events') }}
     {%- if new_dates is not none %}
-        where
-            {{ in_dates('event_date', read_dates) }}
-            and {{ in_dates('cast(session_started_at as date)', session_dates) }}
+        where {{ rebuilt_session_events(new_dates) }}
     {%- endif %}
 ),
 
 date_loads as (
     -- The newest load of each day: the lineage the incremental rules need.
-    select
-        event_date,
-        max(load_id) as load_id
-    from {{ ref('stg_events') }}
-    {%- if new_dates is not none %}
-        where {{ in_dates('event_date', session_dates) }}
-    {%- endif %}
-    group by event_date
+    {{ newest_load_per_date(ref('stg_events'), rebuilt_session_dates(new_dates) if new_dates is not none else none) }}
 ),
 
 session_categories as (
