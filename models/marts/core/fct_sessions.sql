@@ -31,7 +31,7 @@ events as (
 
 date_loads as (
     -- The newest load of each session start date, joined after the aggregation: a per-session
-    -- max over the text load id cost 8% of the model (alone on 110M events: 66.5-67.7 s against
+    -- max over the text load id cost 8% of the model (alone on 108M events: 66.5-67.7 s against
     -- 58.9-63.7 s). A session whose start date's load is replaced goes with it
     -- (delete_replaced_loads), even when its later events came in another load.
     {{ newest_load_per_date(ref('stg_events'), session_dates if new_dates is not none else none) }}
