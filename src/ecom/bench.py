@@ -553,7 +553,12 @@ def _while(memory: dict[str, object]) -> str:
 
 
 def _short(node: str) -> str:
-    return node.split(".")[-1]
+    """A node's name for the report: the last part of its unique id, except for a generic data
+    test, whose id ends in a hash (``test.ecom.not_null_x_y.1a2b3c4d5e``): its test name."""
+    parts = node.split(".")
+    if parts[0] == "test" and len(parts) > 3:
+        return parts[2]
+    return parts[-1]
 
 
 def beside_seconds(spans: dict[str, tuple[float, float]]) -> dict[str, float]:

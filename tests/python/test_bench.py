@@ -18,6 +18,7 @@ from ecom.bench import (
     _arrival_target,
     _bench_arrival,
     _measure,
+    _short,
     beside_seconds,
     rss_by_node,
     sample_rss,
@@ -98,6 +99,14 @@ def test_rss_by_node_gives_each_node_the_highest_sample_in_its_span_and_names_wh
     assert per_node == {"model.a": 500.0, "model.b": 900.0, "test.c": 900.0}
     assert peak == {"rss_mb": 900.0, "running": ["model.b", "test.c"]}
     assert rss_by_node(spans, []) == ({}, {})
+
+
+def test_the_report_names_a_generic_test_by_its_name_not_its_hash():
+    # A December peak once read "while `316fd306a2` ran": the hash that ends a generic test's id.
+    assert _short("test.ecom.not_null_fct_sessions_session_id.316fd306a2") == "not_null_fct_sessions_session_id"
+    assert _short("test.ecom.assert_audit_reconciles") == "assert_audit_reconciles"
+    assert _short("model.ecom.fct_sessions") == "fct_sessions"
+    assert _short("unit_test.ecom.stg_events.test_sessions_split_after_gap") == "test_sessions_split_after_gap"
 
 
 def test_a_failed_incremental_build_is_reported_with_the_nodes_that_failed_not_raised(tiny_warehouse, tmp_path, monkeypatch):
