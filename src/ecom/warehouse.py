@@ -20,8 +20,9 @@ MEMORY_ENV = "ECOM_MEMORY_LIMIT"
 # DuckDB's memory_limit when ECOM_MEMORY_LIMIT is unset (profiles.yml spells the same default).
 # A process runs 0.5-1.3 GB above DuckDB's cap (Python, dbt and allocations outside DuckDB's
 # buffer pool, measured at full scale), so the "every step under 8 GB" needs a cap below
-# 8GB: at 8GB the build peaked at 8.1-8.9 GB. 7GB peaked at 7.7 GB on 108M events and, since the
-# models stopped spilling much, cost no time (558 s against 628 s at 8GB; README, Performance).
+# 8GB: at 8GB the builds peaked at 8.1-8.9 GB. At 7GB the full benchmark's three builds peaked at
+# 7.5-7.9 GB (108M events from scratch, a December on top, a full refresh of 185M), and since the
+# models stopped spilling much the cap cost no time (557 s against 628 s; README, Performance).
 DEFAULT_MEMORY_LIMIT = "7GB"
 THREADS_ENV = "ECOM_THREADS"
 
