@@ -19,3 +19,13 @@
     {{ in_dates('event_date', date_window(new_dates, days_before=lookback, days_after=lookback)) }}
     and {{ in_dates('cast(session_started_at as date)', rebuilt_session_dates(new_dates)) }}
 {%- endmacro %}
+
+
+{#-
+    The newest load of each session start date that a build writes (every date when `new_dates`
+    is none, a full build): the per-date lineage the session-keyed models (fct_sessions,
+    int_view_baskets, funnel_by_category) join after their aggregation.
+-#}
+{% macro session_date_loads(upstream, new_dates) -%}
+    {{ newest_load_per_date(upstream, rebuilt_session_dates(new_dates) if new_dates is not none else none) }}
+{%- endmacro %}

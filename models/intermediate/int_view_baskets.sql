@@ -29,7 +29,7 @@ events as (
 date_loads as (
     -- The newest load of each day: the lineage the incremental rules need (new_load_dates,
     -- delete_replaced_loads), kept per session start date rather than per event.
-    {{ newest_load_per_date(ref('stg_events'), rebuilt_session_dates(new_dates) if new_dates is not none else none) }}
+    {{ session_date_loads(ref('stg_events'), new_dates) }}
 ),
 
 viewed as (

@@ -17,7 +17,6 @@
 {%- set lookback = var('session_lookback_days') %}
 {%- set new_dates = new_load_dates(ref('stg_events')) if is_incremental() else none %}
 {%- if new_dates is not none %}
-    {%- set session_dates = rebuilt_session_dates(new_dates) %}
     {%- set read_dates = date_window(new_dates, days_before=lookback + 1, days_after=lookback) %}
 {%- endif %}
 with
@@ -34,7 +33,7 @@ date_loads as (
     -- max over the text load id cost 8% of the model (alone on 108M events: 66.5-67.7 s against
     -- 58.9-63.7 s). A session whose start date's load is replaced goes with it
     -- (delete_replaced_loads), even when its later events came in another load.
-    {{ newest_load_per_date(ref('stg_events'), session_dates if new_dates is not none else none) }}
+    {{ session_date_loads(ref('stg_events'), new_dates) }}
 ),
 
 per_session as (

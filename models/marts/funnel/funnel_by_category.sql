@@ -27,7 +27,7 @@ events as (
 
 date_loads as (
     -- The newest load of each day: the lineage the incremental rules need.
-    {{ newest_load_per_date(ref('stg_events'), rebuilt_session_dates(new_dates) if new_dates is not none else none) }}
+    {{ session_date_loads(ref('stg_events'), new_dates) }}
 ),
 
 session_categories as (
