@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -126,6 +127,23 @@ def test_bronze_columns_have_the_documented_types(tiny, data):
     assert {"source_file", "load_id"} <= set(schema)
     partitions = {p.name for p in data.bronze_events.iterdir()}
     assert "event_date=2019-10-01" in partitions and "event_date=2019-11-30" in partitions
+
+
+@pytest.mark.parametrize("users_value", [None, "3"])
+def test_the_loader_reads_one_csv_chunk_ahead_unless_the_user_says_otherwise(data, tmp_path, monkeypatch, capfd, users_value):
+    # Polars reports the read-ahead it uses in verbose mode (on stderr, from Rust).
+    path = tmp_path / "2019-Oct.csv"
+    path.write_text(HEADER + "\n2019-10-01 00:00:00 UTC,view,1,2,,,1.00,3,0a1b2c3d-0000-4000-8000-00000000000a\n")
+    if users_value is None:
+        monkeypatch.delenv("POLARS_CSV_CHUNK_PREFETCH_LIMIT", raising=False)
+    else:
+        monkeypatch.setenv("POLARS_CSV_CHUNK_PREFETCH_LIMIT", users_value)
+    with pl.Config(verbose=True):
+        assert load_file(path, data).rows_landed == 1
+    expected = users_value or loader.POLARS_LOADER_ENV["POLARS_CSV_CHUNK_PREFETCH_LIMIT"]
+    assert f"[CsvReaderBuilder]: prefetch_limit: {expected}\n" in capfd.readouterr().err
+    # The process environment is left as it was found.
+    assert os.environ.get("POLARS_CSV_CHUNK_PREFETCH_LIMIT") == users_value
 
 
 def test_reloading_the_same_file_does_not_duplicate_rows(tiny, data):
