@@ -50,7 +50,7 @@ ROW_GROUP_ROWS = 50_000
 # Polars' CSV reader reads ahead two chunks per pipeline by default. The plan splits every line
 # into nine strings, so chunks waiting to be split cost memory and buy no speed: with one chunk
 # of read-ahead, the 67M-row month peaked at 640-687 MB against 737-829 MB, in the same time
-# (37.3-40.5 s against 39.5-40.8 s; A/B, alternating). A value the user sets wins.
+# (37.3-40.5 s against 39.5-40.8 s, five runs each). A value the user sets wins.
 POLARS_LOADER_ENV = {"POLARS_CSV_CHUNK_PREFETCH_LIMIT": "1"}
 
 # Why bronze holds these types (memory and size, without losing a value):
