@@ -26,7 +26,7 @@ events as (
 ),
 
 date_loads as (
-    -- The newest load of each day: the lineage the incremental rules need.
+    -- The newest load of each session start date: the lineage the incremental rules need.
     {{ session_date_loads(ref('stg_events'), new_dates) }}
 ),
 
