@@ -66,6 +66,16 @@ class Measurement:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
+def _reader_note(reader: str) -> str:
+    """How the loader read the file in the report's runs (reports before 2026-12-02 do not say)."""
+    if reader == "csv":
+        return (" The loader kept Polars' CSV reader's rows: the file has no bad line (a file with one is read"
+                " again line by line, see the README's loader section).")
+    if reader == "lines":
+        return " The loader read the file line by line: its first read found a bad line."
+    return ""
+
+
 def _measure(step: str, args: list[str], rows: int = 0) -> tuple[Measurement, dict[str, object]]:
     """Run one worker step in a child; its measurement, and everything the step reported."""
     began = time.perf_counter()
@@ -130,11 +140,14 @@ def run_benchmarks(data: DataDir, preset_name: str = "default", events: int | No
     source = max((work / "landing").glob("*.csv"), key=lambda p: p.stat().st_size)
     source_bytes = source.stat().st_size  # the build deletes the month files before its full refresh
     runs: dict[str, list[Measurement]] = {"load": [], "bare_sink": []}
+    readers: set[str] = set()
     for _ in range(ROUNDS):
         for step in ("bare_sink", "load"):
             out_dir = work / f"out-{step}"
             shutil.rmtree(out_dir, ignore_errors=True)
-            m, _ = _measure(step, [step, str(source), str(out_dir)])
+            m, reported = _measure(step, [step, str(source), str(out_dir)])
+            if step == "load":
+                readers.add(str(reported.get("reader", "")))
             runs[step].append(m)
             say(f"{step}: {m.rows:,} rows in {m.seconds:.2f} s ({m.rows_per_second:,.0f} rows/s), peak RSS {m.peak_rss_mb:,.0f} MB")
             shutil.rmtree(out_dir, ignore_errors=True)
@@ -153,6 +166,7 @@ def run_benchmarks(data: DataDir, preset_name: str = "default", events: int | No
         "runs": {k: [asdict(m) | {"rows_per_second": m.rows_per_second} for m in v] for k, v in runs.items()},
         "load_vs_bare_time_ratio": best["load"].seconds / best["bare_sink"].seconds,
         "load_peak_rss_mb": max(m.peak_rss_mb for m in runs["load"]),
+        "load_reader": ", ".join(sorted(readers)),
         "engines": engines,
         "realism": realism,
         "build": warehouse,
@@ -287,7 +301,8 @@ def _markdown(r: dict, level: int = 1) -> str:  # type: ignore[type-arg]
     lines += [
         "",
         (f"Loader time / bare `scan_csv -> sink_parquet` time (best of {ROUNDS}): "
-        f"**{r['load_vs_bare_time_ratio']:.2f}x**; loader peak RSS **{r['load_peak_rss_mb']:,.0f} MB**."),
+        f"**{r['load_vs_bare_time_ratio']:.2f}x**; loader peak RSS **{r['load_peak_rss_mb']:,.0f} MB**."
+        + _reader_note(r.get("load_reader", ""))),
         "",
         "| same file through | rows | seconds | rows/s | peak RSS (MB) |",
         "| --- | ---: | ---: | ---: | ---: |",
@@ -733,7 +748,9 @@ def _worker(argv: list[str]) -> None:
     elif step == "load":
         from ecom.load import load_file
 
-        rows = load_file(Path(argv[1]), DataDir.resolve(argv[2])).rows_read
+        result = load_file(Path(argv[1]), DataDir.resolve(argv[2]))
+        rows = result.rows_read
+        extra["reader"] = result.reader
     elif step == "bare_sink":
         # The baseline: the fastest honest way to type this CSV with Polars, no validation.
         schema = {

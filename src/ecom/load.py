@@ -1,9 +1,13 @@
 """Bronze loader: land REES46 CSV files as typed, zstd Parquet, quarantining bad rows.
 
 One streaming Polars plan per file (``scan_csv`` -> ``sink_parquet``; the file is never in
-memory). Each line is read as raw text and split here rather than by the CSV reader, so that a
-line with the wrong number of fields, bad bytes or an unparsable value is quarantined with its
-raw text, line number and a reason instead of failing the load or being silently truncated.
+memory), in one of two ways. First Polars' CSV reader splits the fields and parses the numbers
+(``csv_plan``): the fast way, kept when every line became a row that passed the checks and the
+file's comma count proves no line was short. Otherwise, and only then, the file is read again
+line by line (``lines_plan``): each line as raw text, split here, so that a line with the wrong
+number of fields, bad bytes or an unparsable value is quarantined with its raw text, line number
+and a reason instead of failing the load or being silently truncated. Both ways type and check
+values with the same rules, so a clean file lands the same rows either way.
 
 Output, per source file:
 - ``bronze/events/event_date=YYYY-MM-DD/<file>-<n>.parquet``: typed rows plus lineage columns;
@@ -47,10 +51,11 @@ SUFFIXES = (".csv", ".csv.gz")
 # peaked at 748 MB against 989 MB with Polars' default, in the same time. The files grow 3% and
 # DuckDB scans them faster (3.5 s against 4.5 s for the month), having more groups to split.
 ROW_GROUP_ROWS = 50_000
-# Polars' CSV reader reads ahead two chunks per pipeline by default. The plan splits every line
-# into nine strings, so chunks waiting to be split cost memory and buy no speed: with one chunk
-# of read-ahead, the 67M-row month peaked at 640-687 MB against 737-829 MB, in the same time
-# (37.3-40.5 s against 39.5-40.8 s, five runs each). A value the user sets wins.
+# Polars' CSV reader reads ahead two chunks per pipeline by default. Chunks waiting to be
+# parsed cost memory and buy no speed: read line by line, the 67M-row month peaked at 640-687 MB
+# with one chunk of read-ahead against 737-829 MB, in the same time (37.3-40.5 s against
+# 39.5-40.8 s, five runs each); with the CSV reader first, 606-618 MB against 639-645 MB (three
+# runs each). A value the user sets wins.
 POLARS_LOADER_ENV = {"POLARS_CSV_CHUNK_PREFETCH_LIMIT": "1"}
 
 # Why bronze holds these types (memory and size, without losing a value):
@@ -69,6 +74,15 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "price": pl.Decimal(10, 2),
     "user_id": pl.Int32(),
     "user_session": pl.String(),
+}
+
+# Rejected lines, as bronze/quarantine/<file>.parquet holds them (empty when the file had none).
+QUARANTINE_SCHEMA = {
+    "source_file": pl.String(),
+    "load_id": pl.String(),
+    "line_number": pl.Int64(),
+    "raw_line": pl.String(),
+    "reason": pl.String(),
 }
 
 REASONS = (
@@ -96,6 +110,8 @@ class LoadResult:
     seconds: float
     quarantine_reasons: dict[str, int]
     load_id: str
+    reader: str = ""  # "csv" (Polars' CSV reader split the fields) or "lines" (split here, line by line)
+    fallback: str = ""  # why the file was read line by line
 
 
 def find_sources(inputs: list[Path]) -> list[Path]:
@@ -146,8 +162,103 @@ def source_stem(name: str) -> str:
     return name
 
 
-def events_plan(path: Path, source_file: str, load_id: str) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """(typed rows, quarantined rows) of one CSV file, as lazy streaming plans."""
+# Numeric columns and their bronze types. Polars' CSV reader parses them itself (the fast path);
+# read line by line, they are cast from text with the same rules, leading spaces and tabs
+# allowed as the reader allows them.
+NUMBERS: dict[str, pl.DataType] = {
+    "product_id": pl.Int32(),
+    "category_id": pl.Int64(),
+    "price": pl.Decimal(10, 2),
+    "user_id": pl.Int32(),
+}
+
+
+def _typed(fields: pl.LazyFrame, *, numbers_typed: bool) -> pl.LazyFrame:
+    """The string fields ``s_<column>`` typed as bronze columns: null where a value does not parse.
+
+    With ``numbers_typed`` the reader has already typed the numeric columns (named as in bronze).
+    """
+    s = {c: pl.col(f"s_{c}") for c in COLUMNS}
+    numbers = [] if numbers_typed else [
+        s[c].str.strip_chars_start(" \t").cast(dtype, strict=False).alias(c) for c, dtype in NUMBERS.items()
+    ]
+    return fields.with_columns(
+        s["event_time"].str.strptime(pl.Datetime("us", "UTC"), TIME_FORMAT, strict=False).alias("event_time"),
+        s["event_type"].cast(pl.Enum(EVENT_TYPES), strict=False).alias("event_type"),
+        *numbers,
+    )
+
+
+def _first_reason(checks: list[tuple[pl.Expr, str]]) -> pl.Expr:
+    """The reason of the first check that holds, or null: one when/then chain."""
+    (condition, reason), *rest = checks
+    chain = pl.when(condition).then(pl.lit(reason))
+    for condition, reason in rest:
+        chain = chain.when(condition).then(pl.lit(reason))
+    return chain
+
+
+def _value_checks() -> list[tuple[pl.Expr, str]]:
+    """Checks on the typed values, in the order their reasons are reported."""
+    session = pl.col("s_user_session")
+    return [
+        (pl.col("event_time").is_null(), "bad_event_time"),
+        (pl.col("event_type").is_null(), "unknown_event_type"),
+        (pl.col("product_id").is_null(), "bad_product_id"),
+        (pl.col("category_id").is_null(), "bad_category_id"),
+        (pl.col("price").is_null(), "bad_price"),
+        (pl.col("price") < 0, "negative_price"),
+        (pl.col("user_id").is_null(), "bad_user_id"),
+        ((session != "") & (session.str.len_bytes() != 36), "bad_user_session"),
+    ]
+
+
+def _good_rows(checked: pl.LazyFrame, source_file: str, load_id: str) -> pl.LazyFrame:
+    """The rows without a reason, as bronze columns plus lineage and the partition key."""
+
+    def empty_is_null(c: str) -> pl.Expr:
+        return pl.when(pl.col(f"s_{c}") != "").then(pl.col(f"s_{c}"))
+
+    return checked.filter(pl.col("reason").is_null()).select(
+        "event_time", "event_type", "product_id", "category_id",
+        category_code=empty_is_null("category_code"),
+        brand=empty_is_null("brand"),
+        price="price",
+        user_id="user_id",
+        user_session=empty_is_null("user_session"),
+        source_file=pl.lit(source_file, dtype=pl.Categorical),
+        load_id=pl.lit(load_id, dtype=pl.Categorical),
+        event_date=pl.col("event_time").dt.date(),
+    )
+
+
+def csv_plan(path: Path, source_file: str, load_id: str) -> pl.LazyFrame:
+    """The typed rows of one CSV file that pass every check, split and partly typed by Polars' CSV reader.
+
+    The fast way, for files without a bad line: the reader splits each line into nine fields,
+    parses the numbers and checks the text is UTF-8 itself; the plan types and checks the rest
+    with the same rules as ``lines_plan``. What it cannot do is quarantine a bad line with its
+    raw text: a line with too many fields, a number that does not parse or bytes that are not
+    UTF-8 fail the read, and a line with too few fields gets empty ones. So ``load_file`` keeps
+    this plan's output only when the read did not fail, every line became a row that passed,
+    and the file's commas prove every line had nine fields; otherwise it loads the file again
+    with ``lines_plan``. Rows that fail a check are dropped here, not written: the count of
+    rows written against the count of lines is what says whether any did.
+    """
+    fields = pl.scan_csv(
+        path,
+        has_header=False,
+        skip_rows=1,
+        quote_char=None,
+        schema={c: NUMBERS.get(c, pl.String()) for c in COLUMNS},
+        encoding="utf8",
+    ).rename({c: f"s_{c}" for c in COLUMNS if c not in NUMBERS})
+    checked = _typed(fields, numbers_typed=True).with_columns(reason=_first_reason(_value_checks()))
+    return _good_rows(checked, source_file, load_id)
+
+
+def lines_plan(path: Path, source_file: str, load_id: str) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """(typed rows, quarantined rows) of one CSV file, each line read as raw text and split here."""
     raw = pl.scan_csv(
         path,
         has_header=False,
@@ -166,47 +277,13 @@ def events_plan(path: Path, source_file: str, load_id: str) -> tuple[pl.LazyFram
     # (5.1-5.4 s against 4.6-5.0 s on a 9.8M-row month).
     fields = raw.with_columns(parts=line.str.split_exact(",", len(COLUMNS))).unnest("parts")
     fields = fields.rename({f"field_{i}": f"s_{c}" for i, c in enumerate(COLUMNS)} | {f"field_{len(COLUMNS)}": "s_extra"})
-    s = {c: pl.col(f"s_{c}") for c in COLUMNS}
-    typed = fields.with_columns(
-        event_time=s["event_time"].str.strptime(pl.Datetime("us", "UTC"), TIME_FORMAT, strict=False),
-        event_type=s["event_type"].cast(pl.Enum(EVENT_TYPES), strict=False),
-        product_id=s["product_id"].cast(pl.Int32, strict=False),
-        category_id=s["category_id"].cast(pl.Int64, strict=False),
-        price=s["price"].cast(pl.Decimal(10, 2), strict=False),
-        user_id=s["user_id"].cast(pl.Int32, strict=False),
-    )
-    reason = (
-        pl.when(line.is_null()).then(pl.lit("blank_line"))
-        .when(line.str.contains("\ufffd", literal=True)).then(pl.lit("invalid_utf8"))
-        .when(s["user_session"].is_null() | pl.col("s_extra").is_not_null()).then(pl.lit("wrong_column_count"))
-        .when(pl.col("event_time").is_null()).then(pl.lit("bad_event_time"))
-        .when(pl.col("event_type").is_null()).then(pl.lit("unknown_event_type"))
-        .when(pl.col("product_id").is_null()).then(pl.lit("bad_product_id"))
-        .when(pl.col("category_id").is_null()).then(pl.lit("bad_category_id"))
-        .when(pl.col("price").is_null()).then(pl.lit("bad_price"))
-        .when(pl.col("price") < 0).then(pl.lit("negative_price"))
-        .when(pl.col("user_id").is_null()).then(pl.lit("bad_user_id"))
-        .when((s["user_session"] != "") & (s["user_session"].str.len_bytes() != 36)).then(pl.lit("bad_user_session"))
-    )
-    checked = typed.with_columns(reason=reason)
-
-    def empty_is_null(c: str) -> pl.Expr:
-        return pl.when(s[c] != "").then(s[c])
-
-    lineage = {
-        "source_file": pl.lit(source_file, dtype=pl.Categorical),
-        "load_id": pl.lit(load_id, dtype=pl.Categorical),
-    }
-    good = checked.filter(pl.col("reason").is_null()).select(
-        "event_time", "event_type", "product_id", "category_id",
-        category_code=empty_is_null("category_code"),
-        brand=empty_is_null("brand"),
-        price="price",
-        user_id="user_id",
-        user_session=empty_is_null("user_session"),
-        **lineage,
-        event_date=pl.col("event_time").dt.date(),
-    )
+    reason = _first_reason([
+        (line.is_null(), "blank_line"),
+        (line.str.contains("\ufffd", literal=True), "invalid_utf8"),
+        (pl.col("s_user_session").is_null() | pl.col("s_extra").is_not_null(), "wrong_column_count"),
+        *_value_checks(),
+    ])
+    checked = _typed(fields, numbers_typed=False).with_columns(reason=reason)
     bad = checked.filter(pl.col("reason").is_not_null()).select(
         pl.lit(source_file).alias("source_file"),
         pl.lit(load_id).alias("load_id"),
@@ -214,18 +291,18 @@ def events_plan(path: Path, source_file: str, load_id: str) -> tuple[pl.LazyFram
         "raw_line",
         "reason",
     )
-    return good, bad
+    return _good_rows(checked, source_file, load_id), bad
 
 
 def _count_rows(path: Path, out: dict[str, object]) -> None:
-    """Checksum the file and count its data lines (runs beside the Polars load)."""
+    """Checksum the file and count its data lines and commas (runs beside the Polars load)."""
     try:
         gzipped = path.name.endswith(".gz")
-        crc, lines = checksum(path, count_lines=not gzipped)
+        crc, counts = checksum(path, count_lines=not gzipped)
         if gzipped:
             with gzip.open(path, "rb") as fh:
-                _, lines = scan_blocks(fh, crc=False, count_lines=True)
-        out["crc32"], out["rows"] = crc, max(0, lines - 1)
+                counts = scan_blocks(fh, crc=False, count_lines=True)
+        out["crc32"], out["rows"], out["lines"], out["commas"] = crc, max(0, counts.lines - 1), counts.lines, counts.commas
     except Exception as exc:  # noqa: BLE001 - reported by the caller
         out["error"] = exc
 
@@ -245,6 +322,37 @@ def _polars_env(settings: dict[str, str]) -> Iterator[None]:
 
 def _parquet_rows(paths: list[Path]) -> int:
     return sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
+
+
+def _sink(good: pl.LazyFrame, tmp: Path, quarantined: pl.LazyFrame | None = None) -> None:
+    """Write a plan's typed rows (partitioned by date) and its quarantined rows, in one streaming pass."""
+    sinks = [
+        good.sink_parquet(
+            pl.PartitionBy(tmp / "events", key="event_date", include_key=False),
+            compression="zstd",
+            row_group_size=ROW_GROUP_ROWS,
+            mkdir=True,
+            lazy=True,
+        )
+    ]
+    if quarantined is not None:
+        sinks.append(quarantined.sink_parquet(tmp / "quarantine.parquet", compression="zstd", mkdir=True, lazy=True))
+    with _polars_env(POLARS_LOADER_ENV):
+        pl.collect_all(sinks)
+
+
+def _csv_plan_refused(landed: int, counted: dict[str, object]) -> str | None:
+    """Why the CSV reader's rows cannot be kept (then the file is read line by line), or None.
+
+    Kept only if every line became a row that passed the checks, and the file has exactly eight
+    commas per line: the reader fails on a line with more than nine fields, so that many commas
+    in all means no line had fewer (which the reader would have given empty fields).
+    """
+    if landed != counted["rows"]:
+        return f"{counted['rows'] - landed:,} of its {counted['rows']:,} rows did not pass the checks"  # type: ignore[operator]
+    if counted["commas"] != (len(COLUMNS) - 1) * counted["lines"]:  # type: ignore[operator]
+        return "its comma count shows a line with fewer than nine fields"
+    return None
 
 
 def load_file(path: Path, data: DataDir, *, force: bool = False) -> LoadResult:
@@ -270,34 +378,35 @@ def load_file(path: Path, data: DataDir, *, force: bool = False) -> LoadResult:
     counted: dict[str, object] = {}
     counter = threading.Thread(target=_count_rows, args=(path, counted), daemon=True)
     counter.start()
-    good, bad = events_plan(path, name, load_id)
+    fallback: str | None = None
     try:
-        with _polars_env(POLARS_LOADER_ENV):
-            pl.collect_all(
-                [
-                    good.sink_parquet(
-                        pl.PartitionBy(tmp / "events", key="event_date", include_key=False),
-                        compression="zstd",
-                        row_group_size=ROW_GROUP_ROWS,
-                        mkdir=True,
-                        lazy=True,
-                    ),
-                    bad.sink_parquet(tmp / "quarantine.parquet", compression="zstd", mkdir=True, lazy=True),
-                ]
-            )
+        _sink(csv_plan(path, name, load_id), tmp)
     except pl.exceptions.PolarsError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise EcomError(f"{path}: could not be read as CSV ({str(exc).splitlines()[0]})") from exc
+        fallback = f"the CSV reader stopped ({str(exc).splitlines()[0]})"
     finally:
         counter.join()
     if "error" in counted:
         shutil.rmtree(tmp, ignore_errors=True)
         raise EcomError(f"{path}: could not be read to count its rows ({counted['error']})")
+    rows_read = int(counted["rows"])  # type: ignore[call-overload]
+    if fallback is None:
+        fallback = _csv_plan_refused(_parquet_rows(sorted((tmp / "events").glob("event_date=*/*.parquet"))), counted)
+
+    if fallback is None:
+        tmp.mkdir(parents=True, exist_ok=True)  # a file of no rows wrote nothing
+        pl.DataFrame(schema=QUARANTINE_SCHEMA).write_parquet(tmp / "quarantine.parquet", compression="zstd")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+        good, bad = lines_plan(path, name, load_id)
+        try:
+            _sink(good, tmp, bad)
+        except pl.exceptions.PolarsError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise EcomError(f"{path}: could not be read as CSV ({str(exc).splitlines()[0]})") from exc
 
     new_files = sorted((tmp / "events").glob("event_date=*/*.parquet"))
     landed = _parquet_rows(new_files)
     quarantine = pl.read_parquet(tmp / "quarantine.parquet")
-    rows_read = int(counted["rows"])  # type: ignore[call-overload]
     if landed + quarantine.height != rows_read:
         shutil.rmtree(tmp, ignore_errors=True)
         raise EcomError(
@@ -322,11 +431,15 @@ def load_file(path: Path, data: DataDir, *, force: bool = False) -> LoadResult:
         rows_quarantined=quarantine.height,
         seconds=round(seconds, 3),
         partitions=partitions,
+        reader="lines" if fallback else "csv",
     )
     write_manifest(data.manifest, manifest)
     reasons = dict(quarantine.group_by("reason").len().sort("reason").iter_rows())
     status = "reloaded" if previous is not None else "loaded"
-    return LoadResult(name, status, rows_read, landed, quarantine.height, seconds, reasons, load_id)
+    return LoadResult(
+        name, status, rows_read, landed, quarantine.height, seconds, reasons, load_id,
+        reader="lines" if fallback else "csv", fallback=fallback or "",
+    )
 
 
 def _publish(new_files: list[Path], tmp: Path, data: DataDir, stem: str, previous: ManifestEntry | None) -> list[str]:
@@ -370,4 +483,5 @@ def describe(result: LoadResult) -> str:
         f"{result.source_file}: {result.status} {result.rows_read:,} rows read = {result.rows_landed:,} landed + "
         f"{result.rows_quarantined:,} quarantined{f' ({reasons})' if reasons else ''} "
         f"in {result.seconds:.1f} s ({rate:,.0f} rows/s)"
+        + (f"; read line by line because {result.fallback}" if result.fallback else "")
     )

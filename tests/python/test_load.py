@@ -33,6 +33,7 @@ def _quarantine(data: DataDir) -> pl.DataFrame:
 def test_real_sample_files_land_exactly_with_nothing_quarantined(sample_dir, data, name):
     result = load_file(sample_dir / name, data)
     assert (result.rows_read, result.rows_landed, result.rows_quarantined) == (SAMPLE_FILES[name], SAMPLE_FILES[name], 0)
+    assert (result.reader, result.fallback) == ("csv", "")  # a clean file takes the fast path
     bronze = _bronze(data)
     assert bronze.height == SAMPLE_FILES[name]
     # Values survive exactly: compare with an independent read of the CSV.
@@ -71,6 +72,8 @@ def test_variants_of_the_real_files_land_with_every_row_accounted_for(sample_dir
     assert result.rows_landed == expected
     assert result.rows_read == 2000
     assert result.rows_read == result.rows_landed + result.rows_quarantined
+    # The cut line (too few fields, so it fails the checks) sends its file line by line.
+    assert result.reader == ("lines" if kind == "truncated_last_line" else "csv")
     if kind == "truncated_last_line":
         q = _quarantine(data)
         assert q["reason"].to_list() == ["wrong_column_count"]
@@ -88,6 +91,8 @@ def test_malformed_rows_are_quarantined_with_raw_text_and_reason(tiny, data):
         assert result.rows_read == result.rows_landed + result.rows_quarantined
         assert result.rows_landed == file_summary.rows
         assert result.quarantine_reasons == dict(sorted(file_summary.malformed.items()))
+        assert result.reader == "lines"
+        assert f"read line by line because {result.fallback}" in loader.describe(result)
     assert set(q["reason"]) == {
         "bad_event_time", "unknown_event_type", "bad_product_id", "bad_category_id",
         "negative_price", "wrong_column_count", "invalid_utf8",
@@ -115,6 +120,68 @@ def test_the_column_count_is_exact_at_both_edges(data, tmp_path):
     assert set(q["reason"]) == {"wrong_column_count"}
     assert q["raw_line"].to_list() == [lines[n] for n in (4, 5, 6, 7)]
     assert _bronze(data)["user_session"].to_list().count(None) == 1
+
+
+GOOD_LINE = "2019-11-01 00:00:00 UTC,view,1,2053013555631882655,,,1.50,7,26dd6e6e-4dac-4778-8d2c-92e149dab885"
+
+
+def _write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join([HEADER, *lines]) + "\n")
+    return path
+
+
+def test_both_readers_give_the_same_rows_for_a_clean_file(data, tmp_path):
+    # Valid but unusual values: the CSV reader's own number parsing and the line-by-line casts
+    # must agree on every one of them (leading spaces and tabs, signs, rounding, exponents).
+    values = [
+        ("2019-11-01 00:00:00 UTC", "view", "1", "2053013555631882655", "", "", "1.50", "7", ""),
+        ("2019-11-01 00:00:01 UTC", "cart", " 2", "\t2053013555631882656", "a.b.c", "Brand", "+1.555", " 8", "x" * 36),
+        ("2019-11-30 23:59:59 UTC", "purchase", "+3", "-5", "kids.toys", "", "1e2", "\t9", "y" * 36),
+        ("2019-11-02 12:00:00 UTC", "remove_from_cart", "04", "0", "", "b", ".5", "2147483647", "z" * 36),
+        ("2019-11-03 00:00:00 UTC", "view", "5", "1", "", "", "0.00", "5", ""),
+    ]
+    path = _write_lines(tmp_path / "2019-Nov.csv", [",".join(v) for v in values])
+    fast = loader.csv_plan(path, path.name, "L1").collect()
+    careful, quarantined = (plan.collect() for plan in loader.lines_plan(path, path.name, "L1"))
+    assert quarantined.height == 0
+    assert fast.height == len(values)
+    assert fast.equals(careful)
+    assert fast["price"].cast(pl.String).to_list() == ["1.50", "1.56", "100.00", "0.50", "0.00"]
+    assert fast["product_id"].to_list() == [1, 2, 3, 4, 5]
+    result = load_file(path, data)
+    assert (result.reader, result.rows_landed) == ("csv", len(values))
+
+
+def test_a_line_missing_only_its_last_field_is_caught_by_the_comma_count(data, tmp_path):
+    # The CSV reader gives a line of eight fields an empty ninth, which would pass as an empty
+    # user_session: only the file's comma count shows it, and sends the file line by line.
+    short = GOOD_LINE.rsplit(",", 1)[0]
+    path = _write_lines(tmp_path / "2019-Nov.csv", [GOOD_LINE, GOOD_LINE, short, GOOD_LINE])
+    result = load_file(path, data)
+    assert (result.reader, result.fallback) == ("lines", "its comma count shows a line with fewer than nine fields")
+    assert (result.rows_read, result.rows_landed, result.rows_quarantined) == (4, 3, 1)
+    q = _quarantine(data)
+    assert q.select("line_number", "raw_line", "reason").rows() == [(4, short, "wrong_column_count")]
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason", "fallback"),
+    [
+        # A value the plan's checks reject: the CSV read finishes a row short.
+        (GOOD_LINE.replace(",1.50,", ",-1.50,"), "negative_price", "1 of its 3 rows did not pass the checks"),
+        # A number the CSV reader cannot parse stops the read at once.
+        (GOOD_LINE.replace(",view,1,", ",view,1x,"), "bad_product_id", "the CSV reader stopped"),
+        (GOOD_LINE + ",extra", "wrong_column_count", "the CSV reader stopped"),
+    ],
+)
+def test_a_file_with_a_bad_line_is_read_line_by_line(data, tmp_path, bad, reason, fallback):
+    path = _write_lines(tmp_path / "2019-Nov.csv", [GOOD_LINE, bad, GOOD_LINE])
+    result = load_file(path, data)
+    assert result.reader == "lines"
+    assert result.fallback.startswith(fallback)
+    assert (result.rows_landed, result.rows_quarantined) == (2, 1)
+    assert _quarantine(data).select("line_number", "raw_line", "reason").rows() == [(3, bad, reason)]
+    assert json.loads(data.manifest.read_text())["files"][0]["reader"] == "lines"
 
 
 def test_bronze_columns_have_the_documented_types(tiny, data):
