@@ -389,8 +389,10 @@ def load_file(path: Path, data: DataDir, *, force: bool = False) -> LoadResult:
         shutil.rmtree(tmp, ignore_errors=True)
         raise EcomError(f"{path}: could not be read to count its rows ({counted['error']})")
     rows_read = int(counted["rows"])  # type: ignore[call-overload]
+    new_files = sorted((tmp / "events").glob("event_date=*/*.parquet"))
+    landed = _parquet_rows(new_files)
     if fallback is None:
-        fallback = _csv_plan_refused(_parquet_rows(sorted((tmp / "events").glob("event_date=*/*.parquet"))), counted)
+        fallback = _csv_plan_refused(landed, counted)
 
     if fallback is None:
         tmp.mkdir(parents=True, exist_ok=True)  # a file of no rows wrote nothing
@@ -403,9 +405,9 @@ def load_file(path: Path, data: DataDir, *, force: bool = False) -> LoadResult:
         except pl.exceptions.PolarsError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise EcomError(f"{path}: could not be read as CSV ({str(exc).splitlines()[0]})") from exc
-
-    new_files = sorted((tmp / "events").glob("event_date=*/*.parquet"))
-    landed = _parquet_rows(new_files)
+        new_files = sorted((tmp / "events").glob("event_date=*/*.parquet"))
+        landed = _parquet_rows(new_files)
+    reader = "lines" if fallback else "csv"
     quarantine = pl.read_parquet(tmp / "quarantine.parquet")
     if landed + quarantine.height != rows_read:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -431,14 +433,14 @@ def load_file(path: Path, data: DataDir, *, force: bool = False) -> LoadResult:
         rows_quarantined=quarantine.height,
         seconds=round(seconds, 3),
         partitions=partitions,
-        reader="lines" if fallback else "csv",
+        reader=reader,
     )
     write_manifest(data.manifest, manifest)
     reasons = dict(quarantine.group_by("reason").len().sort("reason").iter_rows())
     status = "reloaded" if previous is not None else "loaded"
     return LoadResult(
         name, status, rows_read, landed, quarantine.height, seconds, reasons, load_id,
-        reader="lines" if fallback else "csv", fallback=fallback or "",
+        reader=reader, fallback=fallback or "",
     )
 
 
