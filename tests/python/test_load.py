@@ -101,8 +101,16 @@ def test_malformed_rows_are_quarantined_with_raw_text_and_reason(tiny, data):
     assert _bronze(data).height == sum(r.rows_landed for r in results)
 
 
+GOOD_LINE = "2019-11-01 00:00:00 UTC,view,1,2053013555631882655,,,1.50,7,26dd6e6e-4dac-4778-8d2c-92e149dab885"
+
+
+def _write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join([HEADER, *lines]) + "\n")
+    return path
+
+
 def test_the_column_count_is_exact_at_both_edges(data, tmp_path):
-    good = "2019-11-01 00:00:00 UTC,view,1,2053013555631882655,,,1.50,7,26dd6e6e-4dac-4778-8d2c-92e149dab885"
+    good = GOOD_LINE
     lines = {
         2: good,
         3: good.rsplit(",", 1)[0] + ",",  # an empty user_session is a valid, 9-field line
@@ -111,8 +119,7 @@ def test_the_column_count_is_exact_at_both_edges(data, tmp_path):
         6: good.rsplit(",", 1)[0],  # eight fields
         7: "2019-11-01 00:00:00 UTC,view,1",
     }
-    path = tmp_path / "2019-Nov.csv"
-    path.write_text("\n".join([HEADER, *lines.values()]) + "\n")
+    path = _write_lines(tmp_path / "2019-Nov.csv", list(lines.values()))
     result = load_file(path, data)
     assert (result.rows_read, result.rows_landed, result.rows_quarantined) == (6, 2, 4)
     q = _quarantine(data).sort("line_number")
@@ -120,14 +127,6 @@ def test_the_column_count_is_exact_at_both_edges(data, tmp_path):
     assert set(q["reason"]) == {"wrong_column_count"}
     assert q["raw_line"].to_list() == [lines[n] for n in (4, 5, 6, 7)]
     assert _bronze(data)["user_session"].to_list().count(None) == 1
-
-
-GOOD_LINE = "2019-11-01 00:00:00 UTC,view,1,2053013555631882655,,,1.50,7,26dd6e6e-4dac-4778-8d2c-92e149dab885"
-
-
-def _write_lines(path: Path, lines: list[str]) -> Path:
-    path.write_text("\n".join([HEADER, *lines]) + "\n")
-    return path
 
 
 def test_both_readers_give_the_same_rows_for_a_clean_file(data, tmp_path):
