@@ -1,8 +1,13 @@
 """The generated store's catalogue: categories, brands and products with prices and popularity.
 
 Sizes follow the real dataset at full scale (about 690 category ids of which 127 codes,
-4,300 brands, 206k products) and shrink sub-linearly for smaller presets so that tiny data still
+4,200 brands, 209k products) and shrink sub-linearly for smaller presets so that tiny data still
 has repeat products for baskets. Popularity is Zipf-like within each category.
+
+The catalogue grows as the real one does: November shows 60 category ids, about 750 brands and
+24k products that October does not (684 against 624, 4,200 against 3,446, 190,662 against
+166,794). Those launch during the first month; a month's events only name what launched by its
+first instant (``ProductSampler``), so they appear from the second month on.
 """
 
 from __future__ import annotations
@@ -13,15 +18,19 @@ import numpy as np
 
 from ecom.taxonomy import BRANDS_BY_PREFIX, CATEGORY_CODES, SYLLABLES
 
-FULL_PRODUCTS = 206_000
-FULL_BRANDS = 4_300
-CODED_SHARE = 0.68  # 31.8% of real October events have an empty category_code
-UNCODED_CATEGORIES = 440
+FULL_PRODUCTS = 209_000
+FULL_BRANDS = 4_220
+CODED_SHARE = 0.672  # 31.8% of real October events have an empty category_code (32.4% in November)
+UNCODED_CATEGORIES = 415
+NEW_CATEGORY_SHARE = 60 / 684  # category ids that launch in the first month (uncoded, small ones)
+NEW_BRAND_SHARE = 0.18  # brands that launch in the first month (long-tail, small ones)
+NEW_PRODUCT_SHARE = 0.05  # other products that launch in the first month
+LATER_PRODUCT_SHARE = 0.11  # products that launch at any time in the period
 MIN_PRICE, MAX_PRICE = 0.77, 2574.07
 PRICE_CHANGE_SHARE = 0.37  # 70,684 of ~190k real products change price
 BRAND_CHANGE_SHARE = 0.0007  # 136 real products have two brands
 NULL_BRAND_SHARE = 0.14
-PRICE_LEVEL = 1.3  # scales every median so the view-weighted mean price is ~290 as published
+PRICE_LEVEL = 1.42  # scales every median so the view-weighted mean price is ~290 as published
 
 
 @dataclass
@@ -67,8 +76,35 @@ def _zipf(n: int, exponent: float, offset: float) -> np.ndarray:
     return w / w.sum()
 
 
-def build_catalogue(scale: float, rng: np.random.Generator, start: int, horizon: int) -> Catalogue:
-    """A catalogue for a dataset ``scale`` times the real one's size."""
+def _new_categories(rng: np.random.Generator, share: np.ndarray, code_index: np.ndarray) -> np.ndarray:
+    """Which category ids launch in the first month: drawn from the lighter half of the uncoded ones."""
+    uncoded = np.flatnonzero(code_index < 0)
+    light = uncoded[np.argsort(share[uncoded])[: len(uncoded) // 2]]
+    new = np.zeros(len(share), dtype=bool)
+    new[rng.choice(light, size=min(len(light), round(NEW_CATEGORY_SHARE * len(share))), replace=False)] = True
+    return new
+
+
+def _new_brands(
+    rng: np.random.Generator, product_brand: np.ndarray, weight: np.ndarray, n_known: int, n_brands: int
+) -> np.ndarray:
+    """Which brands launch in the first month: drawn from the lighter half of the long-tail brands."""
+    branded = product_brand >= 0
+    brand_weight = np.bincount(product_brand[branded], weights=weight[branded], minlength=n_brands)
+    tail = np.arange(n_known, n_brands)
+    tail = tail[brand_weight[tail] > 0]  # a brand without products is never seen
+    light = tail[np.argsort(brand_weight[tail])[: len(tail) // 2]]
+    new = np.zeros(n_brands, dtype=bool)
+    new[rng.choice(light, size=min(len(light), round(NEW_BRAND_SHARE * n_brands)), replace=False)] = True
+    return new
+
+
+def build_catalogue(scale: float, rng: np.random.Generator, start: int, first_end: int, horizon: int) -> Catalogue:
+    """A catalogue for a dataset ``scale`` times the real one's size.
+
+    ``start`` is the first month's first instant, ``first_end`` the second month's, ``horizon``
+    the latest launch time.
+    """
     n_products = int(max(2_500, FULL_PRODUCTS * min(1.0, scale) ** 0.5))
     n_brands = int(max(200, FULL_BRANDS * min(1.0, scale) ** 0.35))
     brand_names = _brand_names(rng, n_brands)
@@ -133,9 +169,12 @@ def build_catalogue(scale: float, rng: np.random.Generator, start: int, horizon:
     # which at small scale could miss or hit the few most popular ones).
     shuffled = rng.permutation(n_products)
     product_brand[shuffled[np.cumsum(weight[shuffled]) <= NULL_BRAND_SHARE]] = -1
+    new_category = _new_categories(rng, share, cat_code_index)
+    new_brand = _new_brands(rng, product_brand, weight, n_known, n_brands)
     product_alt_brand = product_brand.copy()
     changers = rng.random(n_products) < BRAND_CHANGE_SHARE
-    product_alt_brand[changers] = rng.integers(0, n_brands, changers.sum())
+    established = np.flatnonzero(~new_brand)  # a product never changes to a brand not yet launched
+    product_alt_brand[changers] = established[rng.integers(0, len(established), changers.sum())]
 
     price = np.exp(rng.normal(np.log(PRICE_LEVEL * median[product_category]), 0.55))
     price = np.round(np.clip(price, MIN_PRICE, MAX_PRICE), 2)
@@ -145,8 +184,16 @@ def build_catalogue(scale: float, rng: np.random.Generator, start: int, horizon:
         rng.uniform(start, horizon, n_products),
         np.inf,
     )
-    # About 1 product in 9 is launched during the period (November sees more products than October).
-    launch = np.where(rng.random(n_products) < 0.11, rng.uniform(start, horizon, n_products), start)
+    # What launches in the first month: new categories' and new brands' products and a share of
+    # the others; besides, about 1 product in 9 launches at any time in the period.
+    first_month = (
+        new_category[product_category]
+        | new_brand[np.maximum(product_brand, 0)] & (product_brand >= 0)
+        | (rng.random(n_products) < NEW_PRODUCT_SHARE)
+    )
+    launch = np.where(first_month, rng.uniform(start, first_end, n_products), start)
+    later = rng.random(n_products) < LATER_PRODUCT_SHARE
+    launch = np.where(later, np.maximum(launch, rng.uniform(start, horizon, n_products)), launch)
 
     product_ids = 1_000_000 + np.cumsum(rng.integers(1, 400, n_products))
     # Partners: each category has a complementary category; a product's partner is a popular item there.
@@ -180,7 +227,8 @@ class ProductSampler:
     """Draws products by popularity, globally or within a given product's category."""
 
     def __init__(self, cat: Catalogue, at: int) -> None:
-        weight = np.where(cat.product_launch <= at, cat.product_weight, 0.0)
+        self.launched = cat.product_launch <= at
+        weight = np.where(self.launched, cat.product_weight, 0.0)
         self.global_cdf = np.cumsum(weight) / weight.sum()
         # Within-category CDF shifted by the category index: category c spans (c, c + 1].
         cumulative = np.cumsum(weight)

@@ -78,6 +78,7 @@ def expand_sessions(
     p_prod = focus[p_sess].copy()
     extra = p_item > 0
     partner = extra & (rng.random(len(p_sess)) < PARTNER_SHARE)
+    partner[partner] = sampler.launched[cat.product_partner[p_prod[partner]]]  # else a popular one
     p_prod[partner] = cat.product_partner[p_prod[partner]]
     rest = extra & ~partner
     p_prod[rest] = sampler.popular(rng, int(rest.sum()))

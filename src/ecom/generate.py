@@ -121,6 +121,13 @@ class GenerationSummary:
         return sum(f.rows for f in self.files)
 
 
+def catalogue(config: GeneratorConfig) -> Catalogue:
+    """The store's catalogue for ``config`` (the same one ``generate`` uses)."""
+    months = month_range(Month.parse(config.first_month), config.months)
+    horizon = max(Month(2020, 3).start, months[-1].end)
+    return build_catalogue(config.scale, np.random.default_rng([config.seed, 0]), months[0].start, months[0].end, horizon)
+
+
 def generate(config: GeneratorConfig, data: DataDir) -> GenerationSummary:
     """Write the month files under ``landing/`` and the truth under ``truth/``."""
     config.validate()
@@ -130,9 +137,7 @@ def generate(config: GeneratorConfig, data: DataDir) -> GenerationSummary:
     if not wanted <= set(months):
         raise EcomError(f"--only-month {sorted(m.label for m in wanted - set(months))} is outside the generated span")
     clock = Clock(months)
-    rng = np.random.default_rng([config.seed, 0])
-    horizon = max(Month(2020, 3).start, clock.end)
-    cat = build_catalogue(config.scale, rng, clock.start, horizon)
+    cat = catalogue(config)
     users = draw_population(config.seed, config.scale, months, clock)
     data.landing.mkdir(parents=True, exist_ok=True)
     summaries: list[FileSummary] = []
@@ -269,8 +274,9 @@ class _MonthWriter:
                 price=pl.when(pl.Series(zero)).then(0.0).otherwise(pl.col("price")),
                 user_session=pl.when(pl.Series(empty)).then(None).otherwise(pl.col("user_session")),
             )[np.repeat(np.arange(n), 1 + dup)]
-            self.summary.zero_prices += int(zero.sum())
-            self.summary.empty_sessions += int(empty.sum())
+            # Counted as written: a duplicated row with a zero price is two rows at 0.00.
+            self.summary.zero_prices += int((zero * (1 + dup)).sum())
+            self.summary.empty_sessions += int((empty * (1 + dup)).sum())
             self.summary.duplicates += int(dup.sum())
         out = frame.with_columns(event_time=pl.from_epoch("t", time_unit="s")).select(HEADER.split(","))
         self.summary.rows += out.height

@@ -11,9 +11,10 @@ import polars as pl
 import pytest
 
 from ecom.catalogue import CdfSearch
+from ecom.clock import Month
 from ecom.errors import EcomError
 from ecom.events import stable_order
-from ecom.generate import HEADER, GeneratorConfig, generate
+from ecom.generate import FULL_EVENTS, HEADER, GeneratorConfig, catalogue, generate
 from ecom.paths import DataDir
 from ecom.realism import compare, measure
 
@@ -161,6 +162,45 @@ def test_hidden_propensity_is_calibrated_for_a_november_campaign(default_dataset
     top = users.sort("propensity_30d", "user_id", descending=True).head(len(users) // 20)["bought"].mean()
     assert 0.06 <= base <= 0.10, base
     assert 4.5 <= top / base <= 7.0, top / base
+
+
+# Published catalogue sizes of the real files: (October, November).
+CATALOGUE_GROWTH = {"products": (166_794, 190_662), "category_ids": (624, 684), "brands": (3_446, 4_200)}
+
+
+def test_full_catalogue_offers_octobers_and_novembers_published_sizes():
+    cat = catalogue(GeneratorConfig(events=FULL_EVENTS))
+    offered: dict[str, list[int]] = {figure: [] for figure in CATALOGUE_GROWTH}
+    for month in (Month(2019, 10), Month(2019, 11)):
+        launched = cat.product_launch <= month.start
+        brands = cat.product_brand[launched]
+        offered["products"].append(int(launched.sum()))
+        offered["category_ids"].append(len(np.unique(cat.product_category[launched])))
+        offered["brands"].append(len(np.unique(brands[brands >= 0])))
+    for figure, published in CATALOGUE_GROWTH.items():
+        for got, want in zip(offered[figure], published, strict=True):
+            assert abs(got / want - 1) <= 0.05, (figure, offered[figure], published)
+
+
+def test_events_name_only_launched_products_and_november_shows_the_new_ones(default_dataset):
+    data, _ = default_dataset
+    cat = catalogue(GeneratorConfig())
+    launch = pl.DataFrame({"product_id": cat.product_ids, "launch": cat.product_launch})
+    seen = {}
+    for month in (Month(2019, 10), Month(2019, 11)):
+        events = pl.read_csv(
+            data.landing / f"{month.label}.csv", columns=["product_id", "category_id", "brand"],
+            schema_overrides={"category_id": pl.Int64},
+        )
+        products = events.select("product_id").unique().join(launch, on="product_id", how="left")
+        assert products["launch"].null_count() == 0
+        assert products["launch"].max() <= month.start, f"{month.label} names a product launched after its start"
+        seen[month.label] = {c: events[c].drop_nulls().n_unique() for c in ("product_id", "category_id", "brand")}
+    # November's catalogue outgrows October's as the real one does (scale-free: a ratio).
+    names = {"products": "product_id", "category_ids": "category_id", "brands": "brand"}
+    for figure, (october, november) in CATALOGUE_GROWTH.items():
+        ratio = seen["2019-Nov"][names[figure]] / seen["2019-Oct"][names[figure]]
+        assert abs(ratio / (november / october) - 1) <= 0.10, (figure, seen, ratio)
 
 
 def test_cdf_search_gives_the_binary_search_answers():
