@@ -4,7 +4,7 @@ Sizes follow the real dataset at full scale (about 690 category ids of which 127
 4,200 brands, 209k products) and shrink sub-linearly for smaller presets so that tiny data still
 has repeat products for baskets. Popularity is Zipf-like within each category.
 
-The catalogue grows as the real one does: November shows 60 category ids, about 750 brands and
+The catalogue grows as the real one does: November shows 60 category ids, about 760 brands and
 24k products that October does not (684 against 624, 4,200 against 3,446, 190,662 against
 166,794). Those launch during the first month; a month's events only name what launched by its
 first instant (``ProductSampler``), so they appear from the second month on.
@@ -188,7 +188,7 @@ def build_catalogue(scale: float, rng: np.random.Generator, start: int, first_en
     # the others; besides, about 1 product in 9 launches at any time in the period.
     first_month = (
         new_category[product_category]
-        | new_brand[np.maximum(product_brand, 0)] & (product_brand >= 0)
+        | (new_brand[np.maximum(product_brand, 0)] & (product_brand >= 0))
         | (rng.random(n_products) < NEW_PRODUCT_SHARE)
     )
     launch = np.where(first_month, rng.uniform(start, first_end, n_products), start)
