@@ -389,9 +389,9 @@ def load_file(path: Path, data: DataDir, *, force: bool = False) -> LoadResult:
         shutil.rmtree(tmp, ignore_errors=True)
         raise EcomError(f"{path}: could not be read to count its rows ({counted['error']})")
     rows_read = int(counted["rows"])  # type: ignore[call-overload]
-    new_files = sorted((tmp / "events").glob("event_date=*/*.parquet"))
-    landed = _parquet_rows(new_files)
-    if fallback is None:
+    if fallback is None:  # a failed sink can leave empty stub files: only a finished one is counted
+        new_files = sorted((tmp / "events").glob("event_date=*/*.parquet"))
+        landed = _parquet_rows(new_files)
         fallback = _csv_plan_refused(landed, counted)
 
     if fallback is None:

@@ -185,6 +185,26 @@ def test_a_file_with_a_bad_line_is_read_line_by_line(data, tmp_path, bad, reason
     assert json.loads(data.manifest.read_text())["files"][0]["reader"] == "lines"
 
 
+def test_a_failed_csv_read_leaves_no_stub_to_trip_the_line_by_line_read(data, tmp_path, monkeypatch):
+    # A sink that fails mid-way can leave an empty Parquet file behind (seen in CI): the load must
+    # not read it, but fall back and land the file line by line.
+    real_sink = loader._sink
+
+    def fail_leaving_a_stub(good, tmp, quarantined=None):
+        if quarantined is not None:
+            return real_sink(good, tmp, quarantined)
+        stub = tmp / "events" / "event_date=2019-11-01" / "0.parquet"
+        stub.parent.mkdir(parents=True)
+        stub.touch()
+        raise pl.exceptions.ComputeError("invalid utf-8 sequence")
+
+    monkeypatch.setattr(loader, "_sink", fail_leaving_a_stub)
+    result = load_file(_write_lines(tmp_path / "2019-Nov.csv", [GOOD_LINE, GOOD_LINE]), data)
+    assert (result.reader, result.rows_landed, result.rows_quarantined) == ("lines", 2, 0)
+    assert result.fallback == "the CSV reader stopped (invalid utf-8 sequence)"
+    assert _bronze(data).height == 2
+
+
 def test_bronze_columns_have_the_documented_types(tiny, data):
     load([tiny[0].landing], data)
     schema = pl.read_parquet_schema(next(data.bronze_events.glob("*/*.parquet")))
