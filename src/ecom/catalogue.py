@@ -76,27 +76,12 @@ def _zipf(n: int, exponent: float, offset: float) -> np.ndarray:
     return w / w.sum()
 
 
-def _new_categories(rng: np.random.Generator, share: np.ndarray, code_index: np.ndarray) -> np.ndarray:
-    """Which category ids launch in the first month: drawn from the lighter half of the uncoded ones."""
-    uncoded = np.flatnonzero(code_index < 0)
-    light = uncoded[np.argsort(share[uncoded])[: len(uncoded) // 2]]
-    new = np.zeros(len(share), dtype=bool)
-    new[rng.choice(light, size=min(len(light), round(NEW_CATEGORY_SHARE * len(share))), replace=False)] = True
-    return new
-
-
-def _new_brands(
-    rng: np.random.Generator, product_brand: np.ndarray, weight: np.ndarray, n_known: int, n_brands: int
-) -> np.ndarray:
-    """Which brands launch in the first month: drawn from the lighter half of the long-tail brands."""
-    branded = product_brand >= 0
-    brand_weight = np.bincount(product_brand[branded], weights=weight[branded], minlength=n_brands)
-    tail = np.arange(n_known, n_brands)
-    tail = tail[brand_weight[tail] > 0]  # a brand without products is never seen
-    light = tail[np.argsort(brand_weight[tail])[: len(tail) // 2]]
-    new = np.zeros(n_brands, dtype=bool)
-    new[rng.choice(light, size=min(len(light), round(NEW_BRAND_SHARE * n_brands)), replace=False)] = True
-    return new
+def _lighter_half_pick(rng: np.random.Generator, candidates: np.ndarray, weight: np.ndarray, count: int) -> np.ndarray:
+    """A mask over ``weight``'s entries: ``count`` drawn at random from the lighter half of ``candidates``."""
+    light = candidates[np.argsort(weight[candidates])[: len(candidates) // 2]]
+    picked = np.zeros(len(weight), dtype=bool)
+    picked[rng.choice(light, size=min(len(light), count), replace=False)] = True
+    return picked
 
 
 def build_catalogue(scale: float, rng: np.random.Generator, start: int, first_end: int, horizon: int) -> Catalogue:
@@ -169,8 +154,16 @@ def build_catalogue(scale: float, rng: np.random.Generator, start: int, first_en
     # which at small scale could miss or hit the few most popular ones).
     shuffled = rng.permutation(n_products)
     product_brand[shuffled[np.cumsum(weight[shuffled]) <= NULL_BRAND_SHARE]] = -1
-    new_category = _new_categories(rng, share, cat_code_index)
-    new_brand = _new_brands(rng, product_brand, weight, n_known, n_brands)
+    # New in the first month: small uncoded categories and small long-tail brands (with products).
+    new_category = _lighter_half_pick(
+        rng, np.flatnonzero(cat_code_index < 0), share, round(NEW_CATEGORY_SHARE * n_categories)
+    )
+    branded = product_brand >= 0
+    brand_weight = np.bincount(product_brand[branded], weights=weight[branded], minlength=n_brands)
+    tail_brands = np.arange(n_known, n_brands)
+    new_brand = _lighter_half_pick(
+        rng, tail_brands[brand_weight[tail_brands] > 0], brand_weight, round(NEW_BRAND_SHARE * n_brands)
+    )
     product_alt_brand = product_brand.copy()
     changers = rng.random(n_products) < BRAND_CHANGE_SHARE
     established = np.flatnonzero(~new_brand)  # a product never changes to a brand not yet launched
@@ -188,7 +181,7 @@ def build_catalogue(scale: float, rng: np.random.Generator, start: int, first_en
     # the others; besides, about 1 product in 9 launches at any time in the period.
     first_month = (
         new_category[product_category]
-        | (new_brand[np.maximum(product_brand, 0)] & (product_brand >= 0))
+        | (new_brand[np.maximum(product_brand, 0)] & branded)
         | (rng.random(n_products) < NEW_PRODUCT_SHARE)
     )
     launch = np.where(first_month, rng.uniform(start, first_end, n_products), start)
