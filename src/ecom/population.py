@@ -87,7 +87,7 @@ def _draw_users(rng: np.random.Generator, n: int, arrival: np.ndarray, id_start:
         0.104 * np.exp(0.4 * z + 0.45 * rng.standard_normal(n)),
         0.6 * np.exp(0.35 * rng.standard_normal(n)),
     )
-    conversion = _sigmoid(-3.95 + 0.95 * z + 0.3 * rng.standard_normal(n))
+    conversion = _sigmoid(-3.70 + 0.75 * z + 0.3 * rng.standard_normal(n))
     views = 3.75 * np.exp(0.35 * rng.standard_normal(n) + 0.05 * z)
     lifetime = rng.exponential(1.0, n) * np.where(regular, REGULAR_LIFETIME_DAYS, TOURIST_LIFETIME_DAYS)
     ids = id_start + np.cumsum(rng.integers(1, 4, n))
