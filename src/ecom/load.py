@@ -320,8 +320,10 @@ def _polars_env(settings: dict[str, str]) -> Iterator[None]:
             os.environ.pop(name, None)
 
 
-def _parquet_rows(paths: list[Path]) -> int:
-    return sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
+def _landed(tmp: Path) -> tuple[list[Path], int]:
+    """The event files a finished sink wrote under ``tmp`` and their row count (from the footers)."""
+    paths = sorted((tmp / "events").glob("event_date=*/*.parquet"))
+    return paths, sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
 
 
 def _sink(good: pl.LazyFrame, tmp: Path, quarantined: pl.LazyFrame | None = None) -> None:
@@ -390,8 +392,7 @@ def load_file(path: Path, data: DataDir, *, force: bool = False) -> LoadResult:
         raise EcomError(f"{path}: could not be read to count its rows ({counted['error']})")
     rows_read = int(counted["rows"])  # type: ignore[call-overload]
     if fallback is None:  # a failed sink can leave empty stub files: only a finished one is counted
-        new_files = sorted((tmp / "events").glob("event_date=*/*.parquet"))
-        landed = _parquet_rows(new_files)
+        new_files, landed = _landed(tmp)
         fallback = _csv_plan_refused(landed, counted)
 
     if fallback is None:
@@ -405,8 +406,7 @@ def load_file(path: Path, data: DataDir, *, force: bool = False) -> LoadResult:
         except pl.exceptions.PolarsError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise EcomError(f"{path}: could not be read as CSV ({str(exc).splitlines()[0]})") from exc
-        new_files = sorted((tmp / "events").glob("event_date=*/*.parquet"))
-        landed = _parquet_rows(new_files)
+        new_files, landed = _landed(tmp)
     reader = "lines" if fallback else "csv"
     quarantine = pl.read_parquet(tmp / "quarantine.parquet")
     if landed + quarantine.height != rows_read:
