@@ -1,10 +1,33 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        direct_insert=true,
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ delete_rows_on_dates('session_date', rebuilt_session_dates(new_load_dates(ref('stg_events')))) }}",
+            "{{ delete_replaced_loads(ref('stg_events')) }}",
+        ],
+    )
+}}
 -- The view -> cart -> purchase funnel per day, counted in sessions (a session counts once per
 -- step however many events it has), so every rate is between 0 and 1. Counting events instead
 -- gives cart -> purchase above 100% (one cart, several purchases; purchases without a cart).
+-- Incremental by session start date, with the rule of fct_sessions (the new dates and the day
+-- before).
+{%- set new_dates = new_load_dates(ref('stg_events')) if is_incremental() else none %}
 with
 
 sessions as (
     select * from {{ ref('fct_sessions') }}
+    {%- if new_dates is not none %}
+        where {{ in_dates('session_date', rebuilt_session_dates(new_dates)) }}
+    {%- endif %}
+),
+
+date_loads as (
+    -- The newest load of each session start date: the lineage the incremental rules need.
+    {{ session_date_loads(ref('stg_events'), new_dates) }}
 ),
 
 per_day as (
@@ -13,6 +36,14 @@ per_day as (
         {{ funnel_step_counts('converted') }}
     from sessions
     group by session_date
+),
+
+dated as (
+    select
+        per_day.*,
+        date_loads.load_id
+    from per_day
+    inner join date_loads on per_day.session_date = date_loads.event_date
 ),
 
 final as (
@@ -25,8 +56,9 @@ final as (
         cart_purchase_sessions,
         purchase_without_cart_sessions,
         {{ funnel_rates() }},
-        {{ safe_divide('purchase_sessions', 'sessions') }} as session_conversion_rate
-    from per_day
+        {{ safe_divide('purchase_sessions', 'sessions') }} as session_conversion_rate,
+        load_id
+    from dated
 )
 
 select * from final

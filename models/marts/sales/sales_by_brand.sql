@@ -1,9 +1,27 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        direct_insert=true,
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ delete_rows_on_dates('sales_date', new_load_dates(ref('fct_purchases'), 'purchase_date')) }}",
+            "{{ delete_replaced_loads(ref('fct_purchases')) }}",
+        ],
+    )
+}}
 -- Daily sales per category path and brand: the drill-down's last aggregated level before
 -- single products. Products without a brand are under 'unknown'.
+-- Incremental by purchase date, like fct_purchases, whose rows carry their load: a build
+-- rebuilds the dates with purchases from a load newer than any in this table.
+{%- set new_dates = new_load_dates(ref('fct_purchases'), 'purchase_date') if is_incremental() else none %}
 with
 
 purchases as (
     select * from {{ ref('fct_purchases') }}
+    {%- if new_dates is not none %}
+        where {{ in_dates('purchase_date', new_dates) }}
+    {%- endif %}
 ),
 
 final as (
@@ -17,7 +35,8 @@ final as (
         count(*) as units,
         count(distinct session_id) as orders,
         count(distinct user_id) as buyers,
-        count(distinct product_id) as products
+        count(distinct product_id) as products,
+        max(load_id) as load_id
     from purchases
     group by
         purchase_date,

@@ -1,10 +1,28 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        direct_insert=true,
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ delete_rows_on_dates('sales_date', new_load_dates(ref('fct_purchases'), 'purchase_date')) }}",
+            "{{ delete_replaced_loads(ref('fct_purchases')) }}",
+        ],
+    )
+}}
 -- Daily sales per category path (level 1 > 2 > 3), for the dashboard's drill-down. Missing
 -- levels are '(none)' and products without a category code are under 'unknown', so the three
 -- levels always form a key and sums over any level add up to sales_daily.
+-- Incremental by purchase date, like fct_purchases, whose rows carry their load: a build
+-- rebuilds the dates with purchases from a load newer than any in this table.
+{%- set new_dates = new_load_dates(ref('fct_purchases'), 'purchase_date') if is_incremental() else none %}
 with
 
 purchases as (
     select * from {{ ref('fct_purchases') }}
+    {%- if new_dates is not none %}
+        where {{ in_dates('purchase_date', new_dates) }}
+    {%- endif %}
 ),
 
 final as (
@@ -16,7 +34,8 @@ final as (
         cast(sum(price) as decimal(18, 2)) as revenue,
         count(*) as units,
         count(distinct session_id) as orders,
-        count(distinct user_id) as buyers
+        count(distinct user_id) as buyers,
+        max(load_id) as load_id
     from purchases
     group by
         purchase_date,
