@@ -70,8 +70,9 @@ select * from final
     the day's load included). A build recomputes the periods whose fingerprint changed or that
     are new, reading only their days; the pre-hook (delete_changed_sales_periods) deletes the
     rows whose fingerprint is no longer current, which also removes a period whose days are all
-    gone. A new day changes its own day's row and, through the sessions that run past midnight,
-    the row of the day before (sales_daily's rule), so the periods of both are recomputed.
+    gone. A new day adds its own day's row and can change the row of the day before (a session
+    that started then can convert after midnight: sales_daily's rule), so a period is recomputed
+    whenever a row of any of its days changed, and only then.
 -#}
 {% macro sales_period_model(period) -%}
 {%- set changed = changed_sales_periods(period) if is_incremental() else none %}
