@@ -34,3 +34,29 @@
         where {{ in_dates(column, dates) }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+    The config of a `direct_insert` model that is incremental by date, for `{{ config(**...) }}`:
+    its pre-hooks delete the rows on `date_column` of the dates the model rebuilds, then the rows
+    of loads no longer in `upstream` (a relation expression as text, e.g. "ref('stg_events')").
+    The dates rebuilt are those of `upstream`'s `upstream_date_column` with a newer load
+    (new_load_dates), and with `sessions` the day before each too (rebuilt_session_dates). The
+    model's query must read the same dates: it calls the same macros.
+-#}
+{% macro incremental_by_dates(date_column, upstream, upstream_date_column='event_date', sessions=false) -%}
+    {%- set dates = "new_load_dates(" ~ upstream ~ ", '" ~ upstream_date_column ~ "')" -%}
+    {%- if sessions -%}
+        {%- set dates = "rebuilt_session_dates(" ~ dates ~ ")" -%}
+    {%- endif -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'append',
+        'direct_insert': true,
+        'on_schema_change': 'fail',
+        'pre_hook': [
+            "{{ delete_rows_on_dates('" ~ date_column ~ "', " ~ dates ~ ") }}",
+            "{{ delete_replaced_loads(" ~ upstream ~ ") }}",
+        ],
+    }) }}
+{%- endmacro %}

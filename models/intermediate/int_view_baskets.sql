@@ -1,15 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        direct_insert=true,
-        on_schema_change='fail',
-        pre_hook=[
-            "{{ delete_rows_on_dates('session_date', rebuilt_session_dates(new_load_dates(ref('stg_events')))) }}",
-            "{{ delete_replaced_loads(ref('stg_events')) }}",
-        ],
-    )
-}}
+{{ config(**incremental_by_dates('session_date', "ref('stg_events')", sessions=true)) }}
 -- One row per distinct product viewed in a session, for sessions that viewed at least 2 and at
 -- most also_viewed_max_products products (longer ones are crawlers or endless scrolling: their
 -- pairs grow quadratically and say little about what belongs together).

@@ -1,15 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        direct_insert=true,
-        on_schema_change='fail',
-        pre_hook=[
-            "{{ delete_rows_on_dates('purchase_date', new_load_dates(ref('stg_events'))) }}",
-            "{{ delete_replaced_loads(ref('stg_events')) }}",
-        ],
-    )
-}}
+{{ config(**incremental_by_dates('purchase_date', "ref('stg_events')")) }}
 -- One row per purchased item (the source logs one purchase event per product bought; quantity
 -- is not recorded, so each row is one unit). Incremental by date, like stg_events: a run
 -- deletes and rebuilds only the dates that received a new load.

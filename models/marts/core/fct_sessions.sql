@@ -1,15 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        direct_insert=true,
-        on_schema_change='fail',
-        pre_hook=[
-            "{{ delete_rows_on_dates('session_date', rebuilt_session_dates(new_load_dates(ref('stg_events')))) }}",
-            "{{ delete_replaced_loads(ref('stg_events')) }}",
-        ],
-    )
-}}
+{{ config(**incremental_by_dates('session_date', "ref('stg_events')", sessions=true)) }}
 -- One row per repaired session. Incremental by the session's start date: new event dates
 -- rebuild their sessions and the day before (a session can run past midnight). One more day is
 -- read before that, so a session that started even earlier keeps its true start date and is

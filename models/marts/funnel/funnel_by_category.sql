@@ -1,15 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        direct_insert=true,
-        on_schema_change='fail',
-        pre_hook=[
-            "{{ delete_rows_on_dates('session_date', rebuilt_session_dates(new_load_dates(ref('stg_events')))) }}",
-            "{{ delete_replaced_loads(ref('stg_events')) }}",
-        ],
-    )
-}}
+{{ config(**incremental_by_dates('session_date', "ref('stg_events')", sessions=true)) }}
 -- The session funnel per day and top-level category: a session counts in a category's step if
 -- it viewed, carted or bought a product of that category. Products without a category code
 -- are under 'unknown'.

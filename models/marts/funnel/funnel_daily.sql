@@ -1,15 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        direct_insert=true,
-        on_schema_change='fail',
-        pre_hook=[
-            "{{ delete_rows_on_dates('session_date', rebuilt_session_dates(new_load_dates(ref('stg_events')))) }}",
-            "{{ delete_replaced_loads(ref('stg_events')) }}",
-        ],
-    )
-}}
+{{ config(**incremental_by_dates('session_date', "ref('stg_events')", sessions=true)) }}
 -- The view -> cart -> purchase funnel per day, counted in sessions (a session counts once per
 -- step however many events it has), so every rate is between 0 and 1. Counting events instead
 -- gives cart -> purchase above 100% (one cart, several purchases; purchases without a cart).

@@ -1,15 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        direct_insert=true,
-        on_schema_change='fail',
-        pre_hook=[
-            "{{ delete_rows_on_dates('sales_date', new_load_dates(ref('fct_purchases'), 'purchase_date')) }}",
-            "{{ delete_replaced_loads(ref('fct_purchases')) }}",
-        ],
-    )
-}}
+{{ config(**incremental_by_dates('sales_date', "ref('fct_purchases')", 'purchase_date')) }}
 -- Daily sales per category path and brand: the drill-down's last aggregated level before
 -- single products. Products without a brand are under 'unknown'.
 -- Incremental by purchase date, like fct_purchases, whose rows carry their load: a build

@@ -1,15 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        direct_insert=true,
-        on_schema_change='fail',
-        pre_hook=[
-            "{{ delete_rows_on_dates('sales_date', new_load_dates(ref('fct_purchases'), 'purchase_date')) }}",
-            "{{ delete_replaced_loads(ref('fct_purchases')) }}",
-        ],
-    )
-}}
+{{ config(**incremental_by_dates('sales_date', "ref('fct_purchases')", 'purchase_date')) }}
 -- Daily sales per category path (level 1 > 2 > 3), for the dashboard's drill-down. Missing
 -- levels are '(none)' and products without a category code are under 'unknown', so the three
 -- levels always form a key and sums over any level add up to sales_daily.

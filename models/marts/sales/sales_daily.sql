@@ -1,15 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        direct_insert=true,
-        on_schema_change='fail',
-        pre_hook=[
-            "{{ delete_rows_on_dates('day_start', rebuilt_session_dates(new_load_dates(ref('stg_events')))) }}",
-            "{{ delete_replaced_loads(ref('stg_events')) }}",
-        ],
-    )
-}}
+{{ config(**incremental_by_dates('day_start', "ref('stg_events')", sessions=true)) }}
 -- Sales KPIs per day, pre-aggregated for the dashboard (see the sales_rollup macro).
 -- Incremental by day, with the rule of fct_sessions: new event dates rebuild their days and the
 -- day before, whose sessions can run past midnight and so convert on a new date.
