@@ -38,25 +38,27 @@
 
 {#-
     The config of a `direct_insert` model that is incremental by date, for `{{ config(**...) }}`:
-    its pre-hooks delete the rows on `date_column` of the dates the model rebuilds, then the rows
-    of loads no longer in `upstream` (a relation expression as text, e.g. "ref('stg_events')").
-    The dates rebuilt are those of `upstream`'s `upstream_date_column` with a newer load
-    (new_load_dates), and with `sessions` the day before each too (rebuilt_session_dates). The
-    model's query must read the same dates: it calls the same macros.
+    its pre-hook deletes the rows on `date_column` of the dates the model rebuilds. Those are the
+    dates of its changed_dates against `upstream` (a relation expression as text, e.g.
+    "ref('stg_events')", dated by `upstream_date_column`), widened by `rule`: 'dates' (as they
+    are), 'events' (rebuilt_event_dates) or 'sessions' (rebuilt_session_dates). Rows of a load
+    that `upstream` no longer holds lie on changed dates, so they go too. The model's query must
+    read the same dates: it calls the same macros.
 -#}
-{% macro incremental_by_dates(date_column, upstream, upstream_date_column='event_date', sessions=false) -%}
-    {%- set dates = "new_load_dates(" ~ upstream ~ ", '" ~ upstream_date_column ~ "')" -%}
-    {%- if sessions -%}
+{% macro incremental_by_dates(date_column, upstream, upstream_date_column='event_date', rule='dates') -%}
+    {%- set dates = "changed_dates(" ~ upstream ~ ", '" ~ date_column ~ "', '" ~ upstream_date_column ~ "')" -%}
+    {%- if rule == 'events' -%}
+        {%- set dates = "rebuilt_event_dates(" ~ dates ~ ")" -%}
+    {%- elif rule == 'sessions' -%}
         {%- set dates = "rebuilt_session_dates(" ~ dates ~ ")" -%}
+    {%- elif rule != 'dates' -%}
+        {{ exceptions.raise_compiler_error("incremental_by_dates: rule must be 'dates', 'events' or 'sessions', not '" ~ rule ~ "'") }}
     {%- endif -%}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'append',
         'direct_insert': true,
         'on_schema_change': 'fail',
-        'pre_hook': [
-            "{{ delete_rows_on_dates('" ~ date_column ~ "', " ~ dates ~ ") }}",
-            "{{ delete_replaced_loads(" ~ upstream ~ ") }}",
-        ],
+        'pre_hook': ["{{ delete_rows_on_dates('" ~ date_column ~ "', " ~ dates ~ ") }}"],
     }) }}
 {%- endmacro %}

@@ -1,12 +1,11 @@
 {#-
-    The event dates an incremental model has to (re)build: every date of `upstream` holding a row
-    from a load newer than the newest load already in this model. Load ids are UTC timestamps
-    (see bronze/_manifest.json), so "newer" is a string comparison, and a `load --force` of an old
-    month gets a new id and is picked up like a new month. Returns a list of 'YYYY-MM-DD' strings,
-    so the caller can filter with literals (DuckDB prunes hive partitions on literals, not on
-    subqueries); none when the model is not built incrementally. A table built by an older
-    version of this project, without `load_id`, stops the build with a message that names the
-    table and the fix (require_column).
+    The event dates of `upstream` holding a row from a load newer than the newest load already in
+    this model. Load ids are UTC timestamps (see bronze/_manifest.json), so "newer" is a string
+    comparison, and a `load --force` of an old month gets a new id and is picked up like a new
+    month. Returns a list of 'YYYY-MM-DD' strings, so the caller can filter with literals (DuckDB
+    prunes hive partitions on literals, not on subqueries); none when the model is not built
+    incrementally. A table built by an older version of this project, without `load_id`, stops
+    the build with a message that names the table and the fix (require_column).
 -#}
 {% macro new_load_dates(upstream, date_column='event_date') -%}
     {%- if not execute or not is_incremental() -%}
@@ -26,11 +25,35 @@
 
 
 {#-
+    The dates whose input changed since this model last built them: new_load_dates (a new or
+    re-delivered file's dates) and the dates of this model's `date_column` whose rows came from a
+    load that `upstream` no longer holds (a re-delivered file that lost them). Without the second
+    part a lost day's rows went with their load, but nothing rebuilt the days around it: the
+    sessions that ran into it from the day before, or on from it into the next day, kept events
+    that no longer exist. Every model incremental by date deletes and rebuilds these dates (and
+    the neighbours its rule adds: rebuilt_event_dates, rebuilt_session_dates), so no row of a
+    replaced load survives a build.
+-#}
+{% macro changed_dates(upstream, date_column, upstream_date_column='event_date') -%}
+    {%- if not execute or not is_incremental() -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set new_dates = new_load_dates(upstream, upstream_date_column) -%}
+    {%- set query -%}
+        select distinct cast({{ date_column }} as varchar) as lost_date
+        from {{ this }}
+        where load_id not in (select distinct cast(load_id as varchar) from {{ upstream }})
+    {%- endset -%}
+    {%- set lost_dates = run_query(query).columns[0].values() | list -%}
+    {{ return((new_dates + lost_dates) | unique | sort) }}
+{%- endmacro %}
+
+
+{#-
     The newest load of each event date of `upstream` (only `dates` when given): the lineage an
-    incremental model keeps per date rather than per row, which new_load_dates and
-    delete_replaced_loads read back. A load id aggregated per row (max) took twice
-    int_view_baskets' time (16.0-16.9 s against 7.5-8.5 s alone at 20M events); joining this
-    small table after the aggregation cost about 1 s.
+    incremental model keeps per date rather than per row, which changed_dates reads back. A load
+    id aggregated per row (max) took twice int_view_baskets' time (16.0-16.9 s against 7.5-8.5 s
+    alone at 20M events); joining this small table after the aggregation cost about 1 s.
 -#}
 {% macro newest_load_per_date(upstream, dates=none) -%}
     select

@@ -1,31 +1,48 @@
 {#-
-    The session start dates an incremental session model rebuilds for `new_dates`: those dates and
-    the session_lookback_days before them (a session can run past midnight). One rule for the
-    model's query and for its pre-hook that deletes the same dates (delete_rows_on_dates).
+    How far a change to one day reaches, with sessions repaired across midnight (stg_events):
+    - the events of the session_lookback_days after a changed day can change session: their
+      session started on it, or now starts anew because its events are gone. A model whose rows
+      are events and carry their session (stg_events, fct_purchases) rebuilds those days too
+      (rebuilt_event_dates);
+    - a model keyed by session start date rebuilds the sessions that have events on any of
+      those days: from session_lookback_days before a changed day (sessions that ran into it)
+      to session_lookback_days after it (rebuilt_session_dates).
+    A model that only counts a day's sessions per day (sales_by_category, the propensity
+    features) needs neither: the next day's events fall into the same sessions as before, only
+    the first of them may have a new id.
+    For a new month, the days after it are empty and the day before it is the only neighbour
+    rebuilt. `changed` are 'YYYY-MM-DD' strings (changed_dates).
 -#}
-{% macro rebuilt_session_dates(new_dates) -%}
-    {{ return(date_window(new_dates, days_before=var('session_lookback_days'))) }}
+{% macro rebuilt_event_dates(changed) -%}
+    {{ return(date_window(changed, days_after=var('session_lookback_days'))) }}
+{%- endmacro %}
+
+
+{% macro rebuilt_session_dates(changed) -%}
+    {%- set lookback = var('session_lookback_days') -%}
+    {{ return(date_window(changed, days_before=lookback, days_after=lookback)) }}
 {%- endmacro %}
 
 
 {#-
     The filter on silver events for an incremental model by session start date: the events of
-    the sessions that started on rebuilt_session_dates(new_dates), read from the days those
+    the sessions that started on rebuilt_session_dates(changed), read from the days those
     sessions can span. Every event carries its session's start (stg_events), so no day before
     the sessions' first is needed.
 -#}
-{% macro rebuilt_session_events(new_dates) -%}
-    {%- set lookback = var('session_lookback_days') -%}
-    {{ in_dates('event_date', date_window(new_dates, days_before=lookback, days_after=lookback)) }}
-    and {{ in_dates('cast(session_started_at as date)', rebuilt_session_dates(new_dates)) }}
+{% macro rebuilt_session_events(changed) -%}
+    {%- set session_dates = rebuilt_session_dates(changed) -%}
+    {{ in_dates('event_date', date_window(session_dates, days_after=var('session_lookback_days'))) }}
+    and {{ in_dates('cast(session_started_at as date)', session_dates) }}
 {%- endmacro %}
 
 
 {#-
-    The newest load of each session start date that a build writes (every date when `new_dates`
+    The newest load of each session start date that a build writes (every date when `changed`
     is none, a full build): the per-date lineage the session-keyed models (fct_sessions,
-    int_view_baskets, funnel_by_category) join after their aggregation.
+    int_view_baskets, funnel_by_category, funnel_daily, sales_daily) join after their
+    aggregation.
 -#}
-{% macro session_date_loads(upstream, new_dates) -%}
-    {{ newest_load_per_date(upstream, rebuilt_session_dates(new_dates) if new_dates is not none else none) }}
+{% macro session_date_loads(upstream, changed) -%}
+    {{ newest_load_per_date(upstream, rebuilt_session_dates(changed) if changed is not none else none) }}
 {%- endmacro %}

@@ -1,24 +1,24 @@
-{{ config(**incremental_by_dates('session_date', "ref('stg_events')", sessions=true)) }}
+{{ config(**incremental_by_dates('session_date', "ref('stg_events')", rule='sessions')) }}
 -- One row per distinct product viewed in a session, for sessions that viewed at least 2 and at
 -- most also_viewed_max_products products (longer ones are crawlers or endless scrolling: their
 -- pairs grow quadratically and say little about what belongs together).
--- Incremental by the session's start date, like fct_sessions: new event dates rebuild the
--- sessions that started on them or the day before. Every event carries its session's start
--- (stg_events), so reading the days those sessions can span is enough.
-{%- set new_dates = new_load_dates(ref('stg_events')) if is_incremental() else none %}
+-- Incremental by the session's start date, like fct_sessions: changed event dates rebuild the
+-- sessions that started on them, the day before or the day after. Every event carries its
+-- session's start (stg_events), so reading the days those sessions can span is enough.
+{%- set changed = changed_dates(ref('stg_events'), 'session_date') if is_incremental() else none %}
 with
 
 events as (
     select * from {{ ref('stg_events') }}
-    {%- if new_dates is not none %}
-        where {{ rebuilt_session_events(new_dates) }}
+    {%- if changed is not none %}
+        where {{ rebuilt_session_events(changed) }}
     {%- endif %}
 ),
 
 date_loads as (
-    -- The newest load of each day: the lineage the incremental rules need (new_load_dates,
-    -- delete_replaced_loads), kept per session start date rather than per event.
-    {{ session_date_loads(ref('stg_events'), new_dates) }}
+    -- The newest load of each day: the lineage the incremental rules need (changed_dates),
+    -- kept per session start date rather than per event.
+    {{ session_date_loads(ref('stg_events'), changed) }}
 ),
 
 viewed as (

@@ -4,16 +4,19 @@
         incremental_strategy='append',
         direct_insert=true,
         on_schema_change='fail',
-        pre_hook=[
-            "{{ delete_rows_on_dates('event_date', new_load_dates(source('bronze', 'events'))) }}",
-            "{{ delete_replaced_loads(source('bronze', 'events')) }}",
-        ],
+        pre_hook=(
+            "{{ delete_rows_on_dates('event_date', "
+            "rebuilt_event_dates(changed_dates(source('bronze', 'events'), 'event_date'))) }}"
+        ),
     )
 }}
 -- One row per valid, unique event: typed, text normalised, exact duplicates removed, sessions
--- repaired. Incremental by event date: a run deletes and rebuilds only the dates that received
--- a new load, inserting the new rows straight into the table (see direct_insert).
-{%- set target_dates = new_load_dates(source('bronze', 'events')) if is_incremental() else none %}
+-- repaired. Incremental by event date: a run deletes and rebuilds only the dates whose bronze
+-- rows changed (a new load, or a re-delivered file that lost them) and the day after each,
+-- whose sessions can start on them (rebuilt_event_dates), inserting the new rows straight into
+-- the table (see direct_insert).
+{%- set changed = changed_dates(source('bronze', 'events'), 'event_date') if is_incremental() else none %}
+{%- set target_dates = rebuilt_event_dates(changed) if changed is not none else none %}
 {#- A session can start the day before: read that day too, as context for session starts. #}
 {%- set read_dates = date_window(target_dates, days_before=var('session_lookback_days'))
     if target_dates is not none else none %}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
@@ -15,7 +16,7 @@ from ecom.load import load
 from ecom.manifest import read_manifest
 from ecom.paths import DataDir
 
-from .warehouse_helpers import build, copy_of, snapshot
+from .warehouse_helpers import build, copy_of, query, snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -169,3 +170,73 @@ def test_a_silver_table_from_an_older_version_stops_the_build_naming_the_fix(tmp
     build(data, "--full-refresh")
     with duckdb.connect(str(data.warehouse), read_only=True) as con:
         assert con.execute("select count(*) from silver.stg_events where load_id is null").fetchone() == (0,)
+
+
+# One session that runs across the two files' boundary: two events late on 31 October in the
+# October file, a purchase and a view early on 1 November in the November file. Generated months
+# never share a session, the real files do (a visitor browsing at midnight).
+_CROSSING_USER = 999_000_001
+_CROSSING_SESSION = "0c0ffee0-0000-4000-8000-000000000001"
+_CROSSING_EVENTS = {
+    "2019-Oct.csv": [("2019-10-31 23:40:00", "view"), ("2019-10-31 23:50:00", "cart")],
+    "2019-Nov.csv": [("2019-11-01 00:05:00", "purchase"), ("2019-11-01 00:10:00", "view")],
+}
+
+
+def _with_crossing_session(lines: list[bytes], month_file: str) -> list[bytes]:
+    product = b"9990001,2053013555631882655,electronics.smartphone,acme,99.90"
+    extra = [
+        b"%s UTC,%s,%s,%d,%s" % (at.encode(), kind.encode(), product, _CROSSING_USER, _CROSSING_SESSION.encode())
+        for at, kind in _CROSSING_EVENTS[month_file]
+    ]
+    return [line for line in lines if line] + extra
+
+
+def _redeliver(data: DataDir, month_file: str, *, drop_day: str | None = None) -> None:
+    """Deliver `month_file` again from the original (kept beside it), with the crossing session
+    and without the lines of `drop_day`, then build incrementally."""
+    original = data.root / f"original-{month_file}"
+    lines = _with_crossing_session(original.read_bytes().split(b"\n"), month_file)  # bytes: undecodable lines
+    if drop_day is not None:
+        lines = [line for line in lines if not line.startswith(drop_day.encode())]
+    (data.landing / month_file).write_bytes(b"\n".join(lines) + b"\n")
+    (result,) = load([data.landing / month_file], data, force=True)
+    assert result.status == "reloaded"
+    build(data)
+
+
+def _crossing_sessions(data: DataDir) -> list[tuple]:
+    return query(
+        data,
+        f"select session_date, started_at, events, purchases from gold.fct_sessions "
+        f"where user_id = {_CROSSING_USER} order by started_at",
+    ).rows()
+
+
+def test_a_session_across_two_files_stays_right_when_either_file_loses_its_edge_day(tmp_path: Path, tiny_warehouse: DataDir):
+    """A re-delivered file that loses the day at its edge changes the sessions of the next file's
+    first day (their start) or of the previous file's last day (their end): an incremental build
+    rebuilds those neighbouring days too, and every table equals a full refresh."""
+    data = copy_of(tiny_warehouse, tmp_path / "data")
+    for month_file in _CROSSING_EVENTS:
+        (data.root / f"original-{month_file}").write_bytes((data.landing / month_file).read_bytes())
+        _redeliver(data, month_file)
+    oct_31 = dt.date(2019, 10, 31)
+    nov_1 = dt.date(2019, 11, 1)
+    assert _crossing_sessions(data) == [(oct_31, dt.datetime(2019, 10, 31, 23, 40), 4, 1)]
+    steps = [
+        # October loses 31 October: the November events now start a session of their own,
+        # on 1 November (stg_events' session starts of the next day).
+        ("2019-Oct.csv", "2019-10-31", [(nov_1, dt.datetime(2019, 11, 1, 0, 5), 2, 1)]),
+        # October comes back whole: the two halves are one session again.
+        ("2019-Oct.csv", None, [(oct_31, dt.datetime(2019, 10, 31, 23, 40), 4, 1)]),
+        # November loses 1 November: the session of 31 October ends there (fct_sessions of the
+        # day before).
+        ("2019-Nov.csv", "2019-11-01", [(oct_31, dt.datetime(2019, 10, 31, 23, 40), 2, 0)]),
+    ]
+    for month_file, drop_day, expected in steps:
+        _redeliver(data, month_file, drop_day=drop_day)
+        assert _crossing_sessions(data) == expected, (month_file, drop_day)
+        incremental = snapshot(data)
+        build(data, "--full-refresh")
+        _assert_same_tables(incremental, snapshot(data))

@@ -1,14 +1,15 @@
-{{ config(**incremental_by_dates('purchase_date', "ref('stg_events')")) }}
+{{ config(**incremental_by_dates('purchase_date', "ref('stg_events')", rule='events')) }}
 -- One row per purchased item (the source logs one purchase event per product bought; quantity
 -- is not recorded, so each row is one unit). Incremental by date, like stg_events: a run
--- deletes and rebuilds only the dates that received a new load.
-{%- set new_dates = new_load_dates(ref('stg_events')) if is_incremental() else none %}
+-- deletes and rebuilds only the changed dates and the day after each (a purchase there can
+-- change session).
+{%- set changed = changed_dates(ref('stg_events'), 'purchase_date') if is_incremental() else none %}
 with
 
 events as (
     select * from {{ ref('stg_events') }}
-    {%- if new_dates is not none %}
-        where {{ in_dates('event_date', new_dates) }}
+    {%- if changed is not none %}
+        where {{ in_dates('event_date', rebuilt_event_dates(changed)) }}
     {%- endif %}
 ),
 

@@ -1,18 +1,20 @@
-{{ config(**incremental_by_dates('session_date', "ref('stg_events')", sessions=true)) }}
--- One row per repaired session. Incremental by the session's start date: new event dates
--- rebuild their sessions and the day before (a session can run past midnight). One more day is
--- read before that, so a session that started even earlier keeps its true start date and is
--- left alone instead of being re-inserted under a later date.
-{%- set lookback = var('session_lookback_days') %}
-{%- set new_dates = new_load_dates(ref('stg_events')) if is_incremental() else none %}
-{%- if new_dates is not none %}
-    {%- set read_dates = date_window(new_dates, days_before=lookback + 1, days_after=lookback) %}
+{{ config(**incremental_by_dates('session_date', "ref('stg_events')", rule='sessions')) }}
+-- One row per repaired session. Incremental by the session's start date: changed event dates
+-- rebuild their sessions, the day before's and the day after's (a session can run past
+-- midnight: rebuilt_session_dates). One more day is read before those, so a session that
+-- started even earlier keeps its true start date and is left alone instead of being
+-- re-inserted under a later date.
+{%- set changed = changed_dates(ref('stg_events'), 'session_date') if is_incremental() else none %}
+{%- if changed is not none %}
+    {%- set read_dates = date_window(
+        rebuilt_session_dates(changed), days_before=1, days_after=var('session_lookback_days')
+    ) %}
 {%- endif %}
 with
 
 events as (
     select * from {{ ref('stg_events') }}
-    {%- if new_dates is not none %}
+    {%- if changed is not none %}
         where {{ in_dates('event_date', read_dates) }}
     {%- endif %}
 ),
@@ -20,9 +22,9 @@ events as (
 date_loads as (
     -- The newest load of each session start date, joined after the aggregation: a per-session
     -- max over the text load id cost 8% of the model (alone on 108M events: 66.5-67.7 s against
-    -- 58.9-63.7 s). A session whose start date's load is replaced goes with it
-    -- (delete_replaced_loads), even when its later events came in another load.
-    {{ session_date_loads(ref('stg_events'), new_dates) }}
+    -- 58.9-63.7 s). A session whose start date's load is replaced is rebuilt with that
+    -- date (changed_dates), even when its later events came in another load.
+    {{ session_date_loads(ref('stg_events'), changed) }}
 ),
 
 per_session as (

@@ -1,22 +1,23 @@
-{{ config(**incremental_by_dates('session_date', "ref('stg_events')", sessions=true)) }}
+{{ config(**incremental_by_dates('session_date', "ref('stg_events')", rule='sessions')) }}
 -- The session funnel per day and top-level category: a session counts in a category's step if
 -- it viewed, carted or bought a product of that category. Products without a category code
 -- are under 'unknown'.
--- Incremental by session start date, like int_view_baskets: new event dates rebuild the days
--- whose sessions they can belong to (the day before too), reading the days those sessions span.
-{%- set new_dates = new_load_dates(ref('stg_events')) if is_incremental() else none %}
+-- Incremental by session start date, like int_view_baskets: changed event dates rebuild the
+-- days whose sessions they can touch (the day before and after too), reading the days those
+-- sessions span.
+{%- set changed = changed_dates(ref('stg_events'), 'session_date') if is_incremental() else none %}
 with
 
 events as (
     select * from {{ ref('stg_events') }}
-    {%- if new_dates is not none %}
-        where {{ rebuilt_session_events(new_dates) }}
+    {%- if changed is not none %}
+        where {{ rebuilt_session_events(changed) }}
     {%- endif %}
 ),
 
 date_loads as (
     -- The newest load of each session start date: the lineage the incremental rules need.
-    {{ session_date_loads(ref('stg_events'), new_dates) }}
+    {{ session_date_loads(ref('stg_events'), changed) }}
 ),
 
 session_categories as (

@@ -1,22 +1,22 @@
-{{ config(**incremental_by_dates('session_date', "ref('stg_events')", sessions=true)) }}
+{{ config(**incremental_by_dates('session_date', "ref('stg_events')", rule='sessions')) }}
 -- The view -> cart -> purchase funnel per day, counted in sessions (a session counts once per
 -- step however many events it has), so every rate is between 0 and 1. Counting events instead
 -- gives cart -> purchase above 100% (one cart, several purchases; purchases without a cart).
--- Incremental by session start date, with the rule of fct_sessions (the new dates and the day
--- before).
-{%- set new_dates = new_load_dates(ref('stg_events')) if is_incremental() else none %}
+-- Incremental by session start date, with the rule of fct_sessions (the changed dates, the day
+-- before and the day after).
+{%- set changed = changed_dates(ref('stg_events'), 'session_date') if is_incremental() else none %}
 with
 
 sessions as (
     select * from {{ ref('fct_sessions') }}
-    {%- if new_dates is not none %}
-        where {{ in_dates('session_date', rebuilt_session_dates(new_dates)) }}
+    {%- if changed is not none %}
+        where {{ in_dates('session_date', rebuilt_session_dates(changed)) }}
     {%- endif %}
 ),
 
 date_loads as (
     -- The newest load of each session start date: the lineage the incremental rules need.
-    {{ session_date_loads(ref('stg_events'), new_dates) }}
+    {{ session_date_loads(ref('stg_events'), changed) }}
 ),
 
 per_day as (

@@ -3,14 +3,16 @@
 -- levels are '(none)' and products without a category code are under 'unknown', so the three
 -- levels always form a key and sums over any level add up to sales_daily.
 -- Incremental by purchase date, like fct_purchases, whose rows carry their load: a build
--- rebuilds the dates with purchases from a load newer than any in this table.
-{%- set new_dates = new_load_dates(ref('fct_purchases'), 'purchase_date') if is_incremental() else none %}
+-- rebuilds the dates with purchases from a load newer than any in this table, or from one
+-- fct_purchases no longer holds (changed_dates). The days fct_purchases rebuilds after those
+-- only change a session id, and the orders of a day stay the same sessions.
+{%- set changed = changed_dates(ref('fct_purchases'), 'sales_date', 'purchase_date') if is_incremental() else none %}
 with
 
 purchases as (
     select * from {{ ref('fct_purchases') }}
-    {%- if new_dates is not none %}
-        where {{ in_dates('purchase_date', new_dates) }}
+    {%- if changed is not none %}
+        where {{ in_dates('purchase_date', changed) }}
     {%- endif %}
 ),
 
