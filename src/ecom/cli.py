@@ -10,7 +10,7 @@ from ecom import __version__
 from ecom.errors import EcomError
 from ecom.paths import DATA_DIR_ENV, DataDir
 from ecom.progress import say
-from ecom.warehouse import DEFAULT_MEMORY_LIMIT
+from ecom.warehouse import DEFAULT_MEMORY_LIMIT, DbtRun
 
 MEMORY_LIMIT_HELP = f"DuckDB memory_limit, e.g. 4GB (default $ECOM_MEMORY_LIMIT or {DEFAULT_MEMORY_LIMIT})"
 
@@ -156,6 +156,11 @@ def _export(data: DataDir) -> None:
     say(f"serving: gold tables exported to {folder} (the dashboard switches to it on its next rerun)")
 
 
+def _built(run: DbtRun, data: DataDir) -> str:
+    retried = f" ({', '.join(run.retried)} after one retry: DuckDB had run out of memory)" if run.retried else ""
+    return f"dbt build: {len(run.results)} nodes OK{retried}; warehouse {data.warehouse}"
+
+
 def _dispatch(args: argparse.Namespace, data: DataDir) -> int:
     from ecom.warehouse import run_dbt
 
@@ -167,8 +172,8 @@ def _dispatch(args: argparse.Namespace, data: DataDir) -> int:
     elif args.command == "build":
         extra = [a for a in args.dbt_args if a != "--"]
         run = run_dbt(["build", *(["--full-refresh"] if args.full_refresh else []), *extra], data,
-                      memory_limit=args.memory_limit, threads=args.threads)
-        say(f"dbt build: {len(run.results)} nodes OK; warehouse {data.warehouse}")
+                      memory_limit=args.memory_limit, threads=args.threads, retry_out_of_memory=True)
+        say(_built(run, data))
         if not extra:
             _export(data)
     elif args.command == "run":
@@ -178,8 +183,8 @@ def _dispatch(args: argparse.Namespace, data: DataDir) -> int:
         else:
             say(f"landing already has files in {data.landing}; using them (--regenerate to replace)")
         _load([data.landing], data, force=False)
-        run = run_dbt(["build"], data, memory_limit=args.memory_limit)
-        say(f"dbt build: {len(run.results)} nodes OK; warehouse {data.warehouse}")
+        run = run_dbt(["build"], data, memory_limit=args.memory_limit, retry_out_of_memory=True)
+        say(_built(run, data))
         _export(data)
         say("dashboard: `ecom dashboard` (or `make dashboard`), then open http://localhost:8501")
         if (data.truth / "user_propensity.parquet").exists():

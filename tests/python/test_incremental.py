@@ -8,7 +8,6 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from polars.testing import assert_frame_equal
 
 from ecom.errors import EcomError
 from ecom.generate import GeneratorConfig, generate
@@ -16,7 +15,7 @@ from ecom.load import load
 from ecom.manifest import read_manifest
 from ecom.paths import DataDir
 
-from .warehouse_helpers import build, copy_of, query, snapshot
+from .warehouse_helpers import assert_same_tables, build, copy_of, query, snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -30,12 +29,7 @@ def _compiled_stg_events(data: DataDir) -> str:
 
 
 def _assert_same_tables(incremental: dict[str, pl.DataFrame], full: dict[str, pl.DataFrame]) -> None:
-    assert incremental.keys() == full.keys()
-    for name, expected in full.items():
-        try:
-            assert_frame_equal(incremental[name], expected, check_exact=True)
-        except AssertionError as error:
-            raise AssertionError(f"{name}: incremental build differs from the full refresh: {error}") from None
+    assert_same_tables(incremental, full, "incremental build differs from the full refresh")
 
 
 def test_new_month_builds_incrementally_to_the_same_tables_as_a_full_refresh(tmp_path: Path):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+from polars.testing import assert_frame_equal
 
 from ecom.paths import DataDir
 from ecom.warehouse import run_dbt
@@ -51,3 +52,13 @@ def snapshot(data: DataDir, schemas: tuple[str, ...] = ("silver", "gold")) -> di
 def query(data: DataDir, sql: str) -> pl.DataFrame:
     with duckdb.connect(str(data.warehouse), read_only=True) as con:
         return con.sql(sql).pl()
+
+
+def assert_same_tables(built: dict[str, pl.DataFrame], expected: dict[str, pl.DataFrame], how: str) -> None:
+    """Two snapshots hold the same tables with the same rows; a difference names the table and `how`."""
+    assert built.keys() == expected.keys()
+    for name, frame in expected.items():
+        try:
+            assert_frame_equal(built[name], frame, check_exact=True)
+        except AssertionError as error:
+            raise AssertionError(f"{name}: {how}: {error}") from None
