@@ -99,7 +99,7 @@ def run_dbt(args: list[str], data: DataDir, *, memory_limit: str | None = None, 
     errors runs those nodes and the ones they skipped once more, in a fresh process (``dbt
     retry``). Near its memory_limit DuckDB can fail to pin a block in one run and pass in the
     next: `propensity_features` failed once so in a full-scale build at 7GB (beside no other
-    node), then passed alone at 7GB and at 5GB (README, Performance). The benchmark does not
+    node), then passed alone at 7GB and at 5GB (README, Configuration). The benchmark does not
     retry: it reports what one attempt did.
     """
     if not data.bronze_events.exists() and args and args[0] in {"build", "run", "test"}:

@@ -168,7 +168,7 @@ def test_a_silver_table_from_an_older_version_stops_the_build_naming_the_fix(tmp
 
 # One session that runs across the two files' boundary: two events late on 31 October in the
 # October file, a purchase and a view early on 1 November in the November file. Generated months
-# never share a session, the real files do (a visitor browsing at midnight).
+# never share a session; the real files can (a visitor browsing at midnight).
 _CROSSING_USER = 999_000_001
 _CROSSING_SESSION = "0c0ffee0-0000-4000-8000-000000000001"
 _CROSSING_EVENTS = {
