@@ -13,14 +13,20 @@
     {%- endif -%}
     {%- do require_column(this, 'load_id') -%}
     {%- set query -%}
-        select distinct cast({{ date_column }} as varchar) as loaded_date
-        from {{ upstream }}
-        where cast(load_id as varchar) > (
-            select coalesce(max(built.load_id), '') from {{ this }} as built
-        )
-        order by loaded_date
+        select distinct changed_date from ({{ newer_load_dates_sql(upstream, date_column) }})
+        order by changed_date
     {%- endset -%}
     {{ return(run_query(query).columns[0].values() | list) }}
+{%- endmacro %}
+
+
+{#- The query behind new_load_dates, one row per row of a newer load: changed_dates reuses it. -#}
+{% macro newer_load_dates_sql(upstream, date_column) -%}
+    select cast({{ date_column }} as varchar) as changed_date
+    from {{ upstream }}
+    where cast(load_id as varchar) > (
+        select coalesce(max(built.load_id), '') from {{ this }} as built
+    )
 {%- endmacro %}
 
 
@@ -38,14 +44,17 @@
     {%- if not execute or not is_incremental() -%}
         {{ return([]) }}
     {%- endif -%}
-    {%- set new_dates = new_load_dates(upstream, upstream_date_column) -%}
+    {%- do require_column(this, 'load_id') -%}
+    {#- One round trip for both parts: the model's body and its pre-hook each ask. -#}
     {%- set query -%}
-        select distinct cast({{ date_column }} as varchar) as lost_date
+        {{ newer_load_dates_sql(upstream, upstream_date_column) }}
+        union
+        select cast({{ date_column }} as varchar) as changed_date
         from {{ this }}
         where load_id not in (select distinct cast(load_id as varchar) from {{ upstream }})
+        order by changed_date
     {%- endset -%}
-    {%- set lost_dates = run_query(query).columns[0].values() | list -%}
-    {{ return((new_dates + lost_dates) | unique | sort) }}
+    {{ return(run_query(query).columns[0].values() | list) }}
 {%- endmacro %}
 
 
