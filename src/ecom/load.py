@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import shutil
 import threading
 import time
@@ -445,19 +446,26 @@ def load_file(path: Path, data: DataDir, *, force: bool = False) -> LoadResult:
 
 
 def _publish(new_files: list[Path], tmp: Path, data: DataDir, stem: str, previous: ManifestEntry | None) -> list[str]:
-    """Move the new partition files into place, then drop this source's stale files."""
+    """Move the new partition files into place, then drop this source's stale files.
+
+    A source's files are ``<stem>-<number>.parquet``; only names of exactly that shape are its
+    own, so reloading ``2019-Nov.csv`` leaves the files of ``2019-Nov-late.csv`` alone.
+    """
     placed: set[Path] = set()
-    for f in new_files:
+    numbers: dict[str, int] = {}
+    for f in sorted(new_files):
         partition = f.parent.name
         dest_dir = data.bronze_events / partition
         dest_dir.mkdir(parents=True, exist_ok=True)
-        dest = dest_dir / f"{stem}-{f.stem}.parquet"
+        numbers[partition] = numbers.get(partition, -1) + 1
+        dest = dest_dir / f"{stem}-{numbers[partition]:08d}.parquet"
         os.replace(f, dest)
         placed.add(dest)
+    own = re.compile(re.escape(stem) + r"-[0-9]+\.parquet")
     old_partitions = previous.partitions if previous else []
     for partition in {*old_partitions, *(p.parent.name for p in placed)}:
         for stale in (data.bronze_events / partition).glob(f"{stem}-*.parquet"):
-            if stale not in placed:
+            if own.fullmatch(stale.name) and stale not in placed:
                 stale.unlink()
     return sorted({p.parent.name for p in placed})
 

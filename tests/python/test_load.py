@@ -257,6 +257,21 @@ def test_a_changed_file_needs_force_and_force_replaces_its_rows(sample_dir, data
     assert [(e["source_file"], e["rows_landed"]) for e in manifest] == [("2019-Oct.csv", 1000)]
 
 
+def test_reloading_a_file_keeps_the_files_of_another_whose_name_it_begins(data, tmp_path):
+    # A late file named after its month: its bronze files share the month's name as a prefix, and
+    # a `load --force` of the month must replace the month's files alone.
+    month = _write_lines(tmp_path / "2019-Nov.csv", [GOOD_LINE])
+    late = _write_lines(tmp_path / "2019-Nov-late.csv", [GOOD_LINE.replace(",7,", ",8,")])
+    load([month, late], data)
+    _write_lines(month, [GOOD_LINE, GOOD_LINE.replace(",7,", ",9,")])
+    (result,) = load([month], data, force=True)
+    assert result.status == "reloaded"
+    bronze = _bronze(data)
+    assert sorted(zip(bronze["source_file"], bronze["user_id"])) == [
+        ("2019-Nov-late.csv", 8), ("2019-Nov.csv", 7), ("2019-Nov.csv", 9),
+    ]
+
+
 def test_a_failed_load_leaves_nothing_visible(sample_dir, data, monkeypatch):
     def lose_a_row(path, out):
         out["crc32"], out["rows"] = "00000000", 2001
