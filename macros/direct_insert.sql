@@ -41,12 +41,13 @@
     its pre-hook deletes the rows on `date_column` of the dates the model rebuilds. Those are the
     dates of its changed_dates against `upstream` (a relation expression as text, e.g.
     "ref('stg_events')", dated by `upstream_date_column`), widened by `rule`: 'dates' (as they
-    are), 'events' (rebuilt_event_dates) or 'sessions' (rebuilt_session_dates). Rows of a load
-    that `upstream` no longer holds lie on changed dates, so they go too. The model's query must
-    read the same dates: it calls the same macros.
+    are), 'events' (rebuilt_event_dates) or 'sessions' (rebuilt_session_dates); `lineage`
+    ('rows' or 'dates') is how the model keeps its loads (changed_dates). Rows of a load that
+    `upstream` no longer holds lie on changed dates, so they go too. The model's query must read
+    the same dates: it calls the same macros.
 -#}
-{% macro incremental_by_dates(date_column, upstream, upstream_date_column='event_date', rule='dates') -%}
-    {%- set dates = "changed_dates(" ~ upstream ~ ", '" ~ date_column ~ "', '" ~ upstream_date_column ~ "')" -%}
+{% macro incremental_by_dates(date_column, upstream, upstream_date_column='event_date', rule='dates', lineage='rows') -%}
+    {%- set dates = "changed_dates(" ~ upstream ~ ", '" ~ date_column ~ "', '" ~ upstream_date_column ~ "', '" ~ lineage ~ "')" -%}
     {%- if rule == 'events' -%}
         {%- set dates = "rebuilt_event_dates(" ~ dates ~ ")" -%}
     {%- elif rule == 'sessions' -%}

@@ -31,46 +31,94 @@
 
 
 {#-
-    The dates whose input changed since this model last built them: new_load_dates (a new or
-    re-delivered file's dates) and the dates of this model's `date_column` whose rows came from a
-    load that `upstream` no longer holds (a re-delivered file that lost them). Without the second
-    part a lost day's rows went with their load, but nothing rebuilt the days around it: the
-    sessions that ran into it from the day before, or on from it into the next day, kept events
-    that no longer exist. Every model incremental by date deletes and rebuilds these dates (and
-    the neighbours its rule adds: rebuilt_event_dates, rebuilt_session_dates), so no row of a
-    replaced load survives a build.
+    The dates whose input changed since this model last built them, as 'YYYY-MM-DD' strings.
+    `lineage` says how the model records where its rows came from:
+    - 'rows' (stg_events, fct_purchases): each row keeps the load it came from (`load_id`). The
+      changed dates are new_load_dates (a new or re-delivered file's dates) and the dates of
+      this model's `date_column` whose rows came from a load that `upstream` no longer holds (a
+      re-delivered file that lost them).
+    - 'dates' (the models whose rows are sessions or per-day aggregates): each row keeps every
+      load that delivered its date (`load_ids`, date_load_sets). The changed dates are those
+      whose set of loads in `upstream` differs from the stored one, those gone from `upstream`,
+      and the dates new to this model that hold a load newer than any it has seen. A date two
+      files deliver (a month and a late file for its last days) keeps both: when the older one
+      is re-delivered without that date, the date's newest load is unchanged but its set is not.
+    Without the lost dates a replaced load's rows went with it, but nothing rebuilt the days
+    around them: the sessions that ran into a lost day from the day before, or on from it into
+    the next day, kept events that no longer exist. Every model incremental by date deletes and
+    rebuilds these dates (and the neighbours its rule adds: rebuilt_event_dates,
+    rebuilt_session_dates), so no row of a replaced load survives a build.
 -#}
-{% macro changed_dates(upstream, date_column, upstream_date_column='event_date') -%}
+{% macro changed_dates(upstream, date_column, upstream_date_column='event_date', lineage='rows') -%}
     {%- if not execute or not is_incremental() -%}
         {{ return([]) }}
     {%- endif -%}
-    {%- do require_column(this, 'load_id') -%}
-    {#- One round trip for both parts: the model's body and its pre-hook each ask. -#}
-    {%- set query -%}
-        {{ newer_load_dates_sql(upstream, upstream_date_column) }}
-        union
-        select cast({{ date_column }} as varchar) as changed_date
-        from {{ this }}
-        where load_id not in (select distinct cast(load_id as varchar) from {{ upstream }})
-        order by changed_date
-    {%- endset -%}
+    {%- if lineage == 'rows' -%}
+        {%- do require_column(this, 'load_id') -%}
+        {#- One round trip for both parts: the model's body and its pre-hook each ask. -#}
+        {%- set query -%}
+            {{ newer_load_dates_sql(upstream, upstream_date_column) }}
+            union
+            select cast({{ date_column }} as varchar) as changed_date
+            from {{ this }}
+            where load_id not in (select distinct cast(load_id as varchar) from {{ upstream }})
+            order by changed_date
+        {%- endset -%}
+    {%- elif lineage == 'dates' -%}
+        {%- do require_column(this, 'load_ids') -%}
+        {%- set query -%}
+            with current_loads as (
+                {{ date_load_sets(upstream, upstream_date_column) }}
+            ),
+
+            built_loads as (
+                -- A build writes a date's rows together, with one set: any_value picks it (a
+                -- min over the lists took 5x as long at 20M events).
+                select
+                    {{ date_column }} as event_date,
+                    any_value(load_ids) as load_ids
+                from {{ this }}
+                group by {{ date_column }}
+            ),
+
+            newest_built as (
+                select coalesce(max(load_ids[-1]), '') as load_id
+                from built_loads
+            )
+
+            select cast(coalesce(current_loads.event_date, built_loads.event_date) as varchar) as changed_date
+            from current_loads
+            full outer join built_loads on current_loads.event_date = built_loads.event_date
+            where
+                (
+                    built_loads.event_date is null
+                    and current_loads.load_ids[-1] > (select newest_built.load_id from newest_built)
+                )
+                or current_loads.event_date is null
+                or current_loads.load_ids <> built_loads.load_ids
+            order by changed_date
+        {%- endset -%}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("changed_dates: lineage must be 'rows' or 'dates', not '" ~ lineage ~ "'") }}
+    {%- endif -%}
     {{ return(run_query(query).columns[0].values() | list) }}
 {%- endmacro %}
 
 
 {#-
-    The newest load of each event date of `upstream` (only `dates` when given): the lineage an
-    incremental model keeps per date rather than per row, which changed_dates reads back. A load
-    id aggregated per row (max) took twice int_view_baskets' time (16.0-16.9 s against 7.5-8.5 s
-    alone at 20M events); joining this small table after the aggregation cost about 1 s.
+    Every load that delivered each date of `upstream` (only `dates` when given), ascending: the
+    lineage a model keeps per date rather than per row (`load_ids`), which changed_dates reads
+    back. Joined to a model's rows after its aggregation: a lineage aggregated per row (a max
+    of the text load id) took twice int_view_baskets' time (16.0-16.9 s against 7.5-8.5 s alone
+    at 20M events); joining this one-row-per-day table cost about 1 s.
 -#}
-{% macro newest_load_per_date(upstream, dates=none) -%}
+{% macro date_load_sets(upstream, date_column='event_date', dates=none) -%}
     select
-        event_date,
-        max(load_id) as load_id
+        {{ date_column }} as event_date,
+        list_sort(list(distinct cast(load_id as varchar))) as load_ids
     from {{ upstream }}
     {%- if dates is not none %}
-        where {{ in_dates('event_date', dates) }}
+        where {{ in_dates(date_column, dates) }}
     {%- endif %}
-    group by event_date
+    group by {{ date_column }}
 {%- endmacro %}

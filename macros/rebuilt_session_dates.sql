@@ -38,11 +38,11 @@
 
 
 {#-
-    The newest load of each session start date that a build writes (every date when `changed`
-    is none, a full build): the per-date lineage the session-keyed models (fct_sessions,
+    The loads of each session start date that a build writes (every date when `changed` is none,
+    a full build): the per-date lineage (`load_ids`) the session-keyed models (fct_sessions,
     int_view_baskets, funnel_by_category, funnel_daily, sales_daily) join after their
     aggregation.
 -#}
 {% macro session_date_loads(upstream, changed) -%}
-    {{ newest_load_per_date(upstream, rebuilt_session_dates(changed) if changed is not none else none) }}
+    {{ date_load_sets(upstream, dates=rebuilt_session_dates(changed) if changed is not none else none) }}
 {%- endmacro %}

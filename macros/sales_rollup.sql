@@ -67,7 +67,7 @@ select * from final
 {#-
     The body of sales_weekly and sales_monthly: incremental by period, against sales_daily.
     Each row keeps as `input_fingerprint` a hash of its period's sales_daily rows (every value,
-    the day's load included). A build recomputes the periods whose fingerprint changed or that
+    the day's loads included). A build recomputes the periods whose fingerprint changed or that
     are new, reading only their days; the pre-hook (delete_changed_sales_periods) deletes the
     rows whose fingerprint is no longer current, which also removes a period whose days are all
     gone. A new day adds its own day's row and can change the row of the day before (a session

@@ -1,11 +1,11 @@
-{{ config(**incremental_by_dates('session_date', "ref('stg_events')", rule='sessions')) }}
+{{ config(**incremental_by_dates('session_date', "ref('stg_events')", rule='sessions', lineage='dates')) }}
 -- One row per distinct product viewed in a session, for sessions that viewed at least 2 and at
 -- most also_viewed_max_products products (longer ones are crawlers or endless scrolling: their
 -- pairs grow quadratically and say little about what belongs together).
 -- Incremental by the session's start date, like fct_sessions: changed event dates rebuild the
 -- sessions that started on them, the day before or the day after. Every event carries its
 -- session's start (stg_events), so reading the days those sessions can span is enough.
-{%- set changed = changed_dates(ref('stg_events'), 'session_date') if is_incremental() else none %}
+{%- set changed = changed_dates(ref('stg_events'), 'session_date', lineage='dates') if is_incremental() else none %}
 with
 
 events as (
@@ -16,8 +16,8 @@ events as (
 ),
 
 date_loads as (
-    -- The newest load of each day: the lineage the incremental rules need (changed_dates),
-    -- kept per session start date rather than per event.
+    -- Every load of each day: the lineage the incremental rules need (changed_dates), kept per
+    -- session start date rather than per event.
     {{ session_date_loads(ref('stg_events'), changed) }}
 ),
 
@@ -27,7 +27,7 @@ viewed as (
     -- without (1 GB more), the price of a December that rebuilds only its own sessions (44 s
     -- against 66 s in the full run). A per-basket any_value (43 s) or a semi join on basket
     -- sizes instead of the window (36 s) did not help. The load comes per date
-    -- (newest_load_per_date).
+    -- (date_load_sets).
     select distinct
         session_id as basket_id,
         product_id,
@@ -52,7 +52,7 @@ final as (
         kept.basket_id,
         kept.product_id,
         kept.session_date,
-        date_loads.load_id
+        date_loads.load_ids
     from kept
     inner join date_loads on kept.session_date = date_loads.event_date
 )

@@ -234,3 +234,58 @@ def test_a_session_across_two_files_stays_right_when_either_file_loses_its_edge_
         incremental = snapshot(data)
         build(data, "--full-refresh")
         _assert_same_tables(incremental, snapshot(data))
+
+
+# A late file for November's last days, loaded after November, so on those days the newest load
+# is the late file's whatever November holds.
+_LATE_USER = 999_000_002
+_LATE_DAYS = ("2019-11-28", "2019-11-29", "2019-11-30")
+
+
+def _late_file_lines() -> list[bytes]:
+    product = b"9990002,2053013555631882655,electronics.smartphone,acme,49.90"
+    lines = [b"event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session"]
+    for n, day in enumerate(_LATE_DAYS):
+        session = b"0c0ffee0-0000-4000-8000-00000000010%d" % n
+        for at, kind in (("12:00:00", b"view"), ("12:05:00", b"purchase")):
+            lines.append(b"%s %s UTC,%s,%s,%d,%s" % (day.encode(), at.encode(), kind, product, _LATE_USER, session))
+    return lines
+
+
+def test_a_day_shared_with_a_late_file_is_rebuilt_when_the_month_loses_it(tmp_path: Path, tiny_warehouse: DataDir):
+    """A date that two files deliver keeps both as its lineage: when the older one is re-delivered
+    without that date, the date is rebuilt although its newest load (the late file) is unchanged,
+    and every table equals a full refresh."""
+    data = copy_of(tiny_warehouse, tmp_path / "data")
+    late = data.landing / "2019-Nov-late.csv"
+    late.write_bytes(b"\n".join(_late_file_lines()) + b"\n")
+    (result,) = load([late], data)
+    assert result.status == "loaded"
+    build(data)
+    sessions_per_day = (
+        f"select session_date, count(*) as sessions, count(*) filter (where user_id = {_LATE_USER}) as late_sessions "
+        "from gold.fct_sessions where session_date >= '2019-11-24' group by session_date order by session_date"
+    )
+    before = query(data, sessions_per_day)
+    assert (before["late_sessions"] == [0, 0, 0, 0, 1, 1, 1]).all()
+    assert (before["sessions"] > 1).all()
+
+    # November again, without its last five days: 26 and 27 November lose every event, 28-30
+    # November keep only the late file's.
+    november = data.landing / "2019-Nov.csv"
+    lost = tuple(f"2019-11-{day}".encode() for day in range(26, 31))
+    november.write_bytes(b"\n".join(line for line in november.read_bytes().split(b"\n") if not line.startswith(lost)))
+    (result,) = load([november], data, force=True)
+    assert result.status == "reloaded"
+    build(data)
+    after = query(data, sessions_per_day)
+    assert after.rows() == [
+        (dt.date(2019, 11, 24), before["sessions"][0], 0),
+        (dt.date(2019, 11, 25), before["sessions"][1], 0),
+        (dt.date(2019, 11, 28), 1, 1),
+        (dt.date(2019, 11, 29), 1, 1),
+        (dt.date(2019, 11, 30), 1, 1),
+    ]
+    incremental = snapshot(data)
+    build(data, "--full-refresh")
+    _assert_same_tables(incremental, snapshot(data))

@@ -1,11 +1,11 @@
-{{ config(**incremental_by_dates('session_date', "ref('stg_events')", rule='sessions')) }}
+{{ config(**incremental_by_dates('session_date', "ref('stg_events')", rule='sessions', lineage='dates')) }}
 -- The session funnel per day and top-level category: a session counts in a category's step if
 -- it viewed, carted or bought a product of that category. Products without a category code
 -- are under 'unknown'.
 -- Incremental by session start date, like int_view_baskets: changed event dates rebuild the
 -- days whose sessions they can touch (the day before and after too), reading the days those
 -- sessions span.
-{%- set changed = changed_dates(ref('stg_events'), 'session_date') if is_incremental() else none %}
+{%- set changed = changed_dates(ref('stg_events'), 'session_date', lineage='dates') if is_incremental() else none %}
 with
 
 events as (
@@ -16,7 +16,7 @@ events as (
 ),
 
 date_loads as (
-    -- The newest load of each session start date: the lineage the incremental rules need.
+    -- Every load of each session start date: the lineage the incremental rules need.
     {{ session_date_loads(ref('stg_events'), changed) }}
 ),
 
@@ -44,7 +44,7 @@ per_day as (
 dated as (
     select
         per_day.*,
-        date_loads.load_id
+        date_loads.load_ids
     from per_day
     inner join date_loads on per_day.session_date = date_loads.event_date
 ),
@@ -60,7 +60,7 @@ final as (
         cart_purchase_sessions,
         purchase_without_cart_sessions,
         {{ funnel_rates() }},
-        load_id
+        load_ids
     from dated
 )
 

@@ -1,10 +1,10 @@
-{{ config(**incremental_by_dates('session_date', "ref('stg_events')", rule='sessions')) }}
+{{ config(**incremental_by_dates('session_date', "ref('stg_events')", rule='sessions', lineage='dates')) }}
 -- The view -> cart -> purchase funnel per day, counted in sessions (a session counts once per
 -- step however many events it has), so every rate is between 0 and 1. Counting events instead
 -- gives cart -> purchase above 100% (one cart, several purchases; purchases without a cart).
 -- Incremental by session start date, with the rule of fct_sessions (the changed dates, the day
 -- before and the day after).
-{%- set changed = changed_dates(ref('stg_events'), 'session_date') if is_incremental() else none %}
+{%- set changed = changed_dates(ref('stg_events'), 'session_date', lineage='dates') if is_incremental() else none %}
 with
 
 sessions as (
@@ -15,7 +15,7 @@ sessions as (
 ),
 
 date_loads as (
-    -- The newest load of each session start date: the lineage the incremental rules need.
+    -- Every load of each session start date: the lineage the incremental rules need.
     {{ session_date_loads(ref('stg_events'), changed) }}
 ),
 
@@ -30,7 +30,7 @@ per_day as (
 dated as (
     select
         per_day.*,
-        date_loads.load_id
+        date_loads.load_ids
     from per_day
     inner join date_loads on per_day.session_date = date_loads.event_date
 ),
@@ -46,7 +46,7 @@ final as (
         purchase_without_cart_sessions,
         {{ funnel_rates() }},
         {{ safe_divide('purchase_sessions', 'sessions') }} as session_conversion_rate,
-        load_id
+        load_ids
     from dated
 )
 

@@ -1,12 +1,13 @@
-{{ config(**incremental_by_dates('sales_date', "ref('fct_purchases')", 'purchase_date')) }}
+{{ config(**incremental_by_dates('sales_date', "ref('fct_purchases')", 'purchase_date', lineage='dates')) }}
 -- Daily sales per category path (level 1 > 2 > 3), for the dashboard's drill-down. Missing
 -- levels are '(none)' and products without a category code are under 'unknown', so the three
 -- levels always form a key and sums over any level add up to sales_daily.
--- Incremental by purchase date, like fct_purchases, whose rows carry their load: a build
--- rebuilds the dates with purchases from a load newer than any in this table, or from one
--- fct_purchases no longer holds (changed_dates). The days fct_purchases rebuilds after those
--- only change a session id, and the orders of a day stay the same sessions.
-{%- set changed = changed_dates(ref('fct_purchases'), 'sales_date', 'purchase_date') if is_incremental() else none %}
+-- Incremental by purchase date, like fct_purchases, whose rows carry their load: each row keeps
+-- the loads of its day's purchases, and a build rebuilds the dates whose loads in fct_purchases
+-- changed (changed_dates). The days fct_purchases rebuilds after those only change a session
+-- id, and the orders of a day stay the same sessions.
+{%- set changed = changed_dates(ref('fct_purchases'), 'sales_date', 'purchase_date', lineage='dates')
+    if is_incremental() else none %}
 with
 
 purchases as (
@@ -16,7 +17,12 @@ purchases as (
     {%- endif %}
 ),
 
-final as (
+date_loads as (
+    -- Every load of each purchase date: the lineage the incremental rules need.
+    {{ date_load_sets(ref('fct_purchases'), 'purchase_date', changed) }}
+),
+
+per_day as (
     select
         purchase_date as sales_date,
         coalesce(category_l1, 'unknown') as category_l1,
@@ -25,14 +31,21 @@ final as (
         cast(sum(price) as decimal(18, 2)) as revenue,
         count(*) as units,
         count(distinct session_id) as orders,
-        count(distinct user_id) as buyers,
-        max(load_id) as load_id
+        count(distinct user_id) as buyers
     from purchases
     group by
         purchase_date,
         coalesce(category_l1, 'unknown'),
         coalesce(category_l2, '(none)'),
         coalesce(category_l3, '(none)')
+),
+
+final as (
+    select
+        per_day.*,
+        date_loads.load_ids
+    from per_day
+    inner join date_loads on per_day.sales_date = date_loads.event_date
 )
 
 select * from final
