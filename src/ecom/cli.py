@@ -69,7 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "zstd Parquet under <data>/bronze, quarantining bad rows. Files already in the manifest "
                         "are skipped.")
     ld.add_argument("paths", nargs="*", type=Path, help="files or folders (default: <data>/landing)")
-    ld.add_argument("--force", action="store_true", help="reload files already landed, replacing their rows")
+    ld.add_argument(
+        "--force",
+        action="store_true",
+        help="reload files already landed (or a .csv.gz for its loaded .csv), replacing their rows",
+    )
 
     b = sub.add_parser("build", parents=[data], help="run `dbt build` on the warehouse",
                        description="Build the DuckDB warehouse with dbt (models, seeds, tests). Extra arguments "

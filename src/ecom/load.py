@@ -131,7 +131,21 @@ def find_sources(inputs: list[Path]) -> list[Path]:
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise EcomError(f"two inputs share the file name {dupes[0]}: bronze tracks files by name")
+    stems: dict[str, str] = {}
+    for name in names:
+        other = stems.setdefault(source_stem(name), name)
+        if other != name:
+            raise EcomError(_same_stem_message(name, other, "is also an input"))
     return found
+
+
+def _same_stem_message(name: str, other: str, how: str, force: bool = False) -> str:
+    choices = f"land one of them, rename this one if it holds other rows, or pass --force to replace {other}'s rows"
+    return (
+        f"{name}: {other} {how}, and bronze names the rows of both {source_stem(name)}-*.parquet, so one "
+        f"would replace the other's. A .csv and its .csv.gz are the same file twice: "
+        + (choices if force else "land one of them, or rename this one if it holds other rows")
+    )
 
 
 def check_header(path: Path) -> None:
@@ -366,6 +380,11 @@ def load_file(path: Path, data: DataDir, *, force: bool = False) -> LoadResult:
     manifest = read_manifest(data.manifest)
     size = path.stat().st_size
     previous = manifest.get(name)
+    # Another name with this file's stem (2019-Nov.csv for 2019-Nov.csv.gz): its bronze files
+    # carry the same names, so only --force may replace its rows with this file's.
+    replaced = next((e for other, e in manifest.items() if other != name and source_stem(other) == source_stem(name)), None)
+    if replaced is not None and not force:
+        raise EcomError(_same_stem_message(name, replaced.source_file, "is already loaded", force=True))
     if previous is not None and not force:
         crc, _ = checksum(path, count_lines=False)
         if previous.size_bytes == size and previous.crc32 == crc:
@@ -417,11 +436,13 @@ def load_file(path: Path, data: DataDir, *, force: bool = False) -> LoadResult:
             f"{quarantine.height:,} quarantined; nothing was changed in bronze"
         )
 
-    partitions = _publish(new_files, tmp, data, stem, previous)
+    partitions = _publish(new_files, tmp, data, stem, previous or replaced)
     data.quarantine.mkdir(parents=True, exist_ok=True)
     os.replace(tmp / "quarantine.parquet", data.quarantine / f"{stem}.parquet")
     shutil.rmtree(tmp, ignore_errors=True)
     seconds = time.perf_counter() - began
+    if replaced is not None:
+        del manifest[replaced.source_file]
     manifest[name] = ManifestEntry(
         source_file=name,
         source_path=str(path.resolve()),
@@ -438,7 +459,7 @@ def load_file(path: Path, data: DataDir, *, force: bool = False) -> LoadResult:
     )
     write_manifest(data.manifest, manifest)
     reasons = dict(quarantine.group_by("reason").len().sort("reason").iter_rows())
-    status = "reloaded" if previous is not None else "loaded"
+    status = "reloaded" if previous is not None or replaced is not None else "loaded"
     return LoadResult(
         name, status, rows_read, landed, quarantine.height, seconds, reasons, load_id,
         reader=reader, fallback=fallback or "",

@@ -272,6 +272,29 @@ def test_reloading_a_file_keeps_the_files_of_another_whose_name_it_begins(data, 
     ]
 
 
+def test_a_csv_and_its_gzip_are_refused_as_the_same_file_twice(data, tmp_path, capsys):
+    # Their bronze files would share one name: the second would replace the first's rows while
+    # the manifest still counted both.
+    plain = _write_lines(tmp_path / "2019-Nov.csv", [GOOD_LINE])
+    packed = tmp_path / "2019-Nov.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    with pytest.raises(EcomError, match=r"2019-Nov.csv.gz: 2019-Nov.csv is also an input, .* land one of them"):
+        load([plain, packed], data)
+    assert not data.manifest.exists()  # refused before landing anything
+    load([plain], data)
+    assert main(["load", str(packed), "--data-dir", str(data.root)]) == 2
+    err = capsys.readouterr().err
+    assert "2019-Nov.csv.gz: 2019-Nov.csv is already loaded, and bronze names the rows of both 2019-Nov-*.parquet" in err
+    assert "or pass --force to replace 2019-Nov.csv's rows" in err
+    assert _bronze(data)["source_file"].to_list() == ["2019-Nov.csv"]
+    # With --force the packed file replaces the plain one's rows and its place in the manifest.
+    (result,) = load([packed], data, force=True)
+    assert result.status == "reloaded"
+    assert _bronze(data)["source_file"].to_list() == ["2019-Nov.csv.gz"]
+    assert list(json.loads(data.manifest.read_text())["files"][0].values())[:1] == ["2019-Nov.csv.gz"]
+    assert len(json.loads(data.manifest.read_text())["files"]) == 1
+
+
 def test_a_failed_load_leaves_nothing_visible(sample_dir, data, monkeypatch):
     def lose_a_row(path, out):
         out["crc32"], out["rows"] = "00000000", 2001
