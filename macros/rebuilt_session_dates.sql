@@ -44,5 +44,5 @@
     aggregation.
 -#}
 {% macro session_date_loads(upstream, changed) -%}
-    {{ date_load_sets(upstream, dates=rebuilt_session_dates(changed) if changed is not none else none) }}
+    {{ date_load_rows(upstream, dates=rebuilt_session_dates(changed) if changed is not none else none) }}
 {%- endmacro %}

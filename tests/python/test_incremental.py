@@ -269,6 +269,11 @@ def test_a_day_shared_with_a_late_file_is_rebuilt_when_the_month_loses_it(tmp_pa
     before = query(data, sessions_per_day)
     assert (before["late_sessions"] == [0, 0, 0, 0, 1, 1, 1]).all()
     assert (before["sessions"] > 1).all()
+    # A late file for dates already built is one more load on them: built incrementally, it
+    # gives what a full refresh gives.
+    incremental = snapshot(data)
+    build(data, "--full-refresh")
+    _assert_same_tables(incremental, snapshot(data))
 
     # November again, without its last five days: 26 and 27 November lose every event, 28-30
     # November keep only the late file's.

@@ -19,7 +19,7 @@ purchases as (
 
 date_loads as (
     -- Every load of each purchase date: the lineage the incremental rules need.
-    {{ date_load_sets(ref('fct_purchases'), 'purchase_date', changed) }}
+    {{ date_load_rows(ref('fct_purchases'), 'purchase_date', changed) }}
 ),
 
 per_day as (
