@@ -139,12 +139,12 @@ def find_sources(inputs: list[Path]) -> list[Path]:
     return found
 
 
-def _same_stem_message(name: str, other: str, how: str, force: bool = False) -> str:
+def _same_stem_message(name: str, other: str, how: str, offer_force: bool = False) -> str:
     choices = f"land one of them, rename this one if it holds other rows, or pass --force to replace {other}'s rows"
     return (
         f"{name}: {other} {how}, and bronze names the rows of both {source_stem(name)}-*.parquet, so one "
         f"would replace the other's. A .csv and its .csv.gz are the same file twice: "
-        + (choices if force else "land one of them, or rename this one if it holds other rows")
+        + (choices if offer_force else "land one of them, or rename this one if it holds other rows")
     )
 
 
@@ -384,7 +384,7 @@ def load_file(path: Path, data: DataDir, *, force: bool = False) -> LoadResult:
     # carry the same names, so only --force may replace its rows with this file's.
     replaced = next((e for other, e in manifest.items() if other != name and source_stem(other) == source_stem(name)), None)
     if replaced is not None and not force:
-        raise EcomError(_same_stem_message(name, replaced.source_file, "is already loaded", force=True))
+        raise EcomError(_same_stem_message(name, replaced.source_file, "is already loaded", offer_force=True))
     if previous is not None and not force:
         crc, _ = checksum(path, count_lines=False)
         if previous.size_bytes == size and previous.crc32 == crc:

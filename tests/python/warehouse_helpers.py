@@ -12,8 +12,10 @@ from polars.testing import assert_frame_equal
 from ecom.paths import DataDir
 from ecom.warehouse import run_dbt
 
-# Lineage columns that legitimately differ between two builds of the same data.
-VOLATILE_COLUMNS = {"load_id", "load_ids", "training_seconds"}
+# Columns that legitimately differ between two builds of the same data: the seconds a fit took,
+# and the load ids, when the two warehouses loaded the same files separately.
+TIMING_COLUMNS = {"training_seconds"}
+LINEAGE_COLUMNS = {"load_id", "load_ids"}
 
 
 def build(data: DataDir, *args: str) -> None:
@@ -38,13 +40,19 @@ def tables(data: DataDir, schemas: tuple[str, ...] = ("silver", "gold")) -> list
     return [r[0] for r in rows]
 
 
-def snapshot(data: DataDir, schemas: tuple[str, ...] = ("silver", "gold")) -> dict[str, pl.DataFrame]:
-    """Every table's rows, sorted on all columns, so two builds can be compared exactly."""
+def snapshot(
+    data: DataDir, schemas: tuple[str, ...] = ("silver", "gold"), *, lineage: bool = False
+) -> dict[str, pl.DataFrame]:
+    """Every table's rows, sorted on all columns, so two builds can be compared exactly.
+
+    With ``lineage`` the load ids stay: two builds over the same bronze must agree on them too.
+    """
+    volatile = TIMING_COLUMNS if lineage else TIMING_COLUMNS | LINEAGE_COLUMNS
     out: dict[str, pl.DataFrame] = {}
     with duckdb.connect(str(data.warehouse), read_only=True) as con:
         for name in tables(data, schemas):
             frame = con.sql(f"select * from {name}").pl()
-            frame = frame.drop([c for c in frame.columns if c in VOLATILE_COLUMNS])
+            frame = frame.drop([c for c in frame.columns if c in volatile])
             out[name] = frame.sort(frame.columns, nulls_last=True)
     return out
 
