@@ -42,12 +42,13 @@
     dates of its changed_dates against `upstream` (a relation expression as text, e.g.
     "ref('stg_events')", dated by `upstream_date_column`), widened by `rule`: 'dates' (as they
     are), 'events' (rebuilt_event_dates) or 'sessions' (rebuilt_session_dates); `lineage`
-    ('rows' or 'dates') is how the model keeps its loads (changed_dates). Rows of a load that
+    ('rows' or 'dates') is how the model keeps its loads, set in its config so that its query's
+    changed_dates and its pre-hook's read the same value. Rows of a load that
     `upstream` no longer holds lie on changed dates, so they go too. The model's query must read
     the same dates: it calls the same macros.
 -#}
 {% macro incremental_by_dates(date_column, upstream, upstream_date_column='event_date', rule='dates', lineage='rows') -%}
-    {%- set dates = "changed_dates(" ~ upstream ~ ", '" ~ date_column ~ "', '" ~ upstream_date_column ~ "', '" ~ lineage ~ "')" -%}
+    {%- set dates = "changed_dates(" ~ upstream ~ ", '" ~ date_column ~ "', '" ~ upstream_date_column ~ "')" -%}
     {%- if rule == 'events' -%}
         {%- set dates = "rebuilt_event_dates(" ~ dates ~ ")" -%}
     {%- elif rule == 'sessions' -%}
@@ -60,6 +61,7 @@
         'incremental_strategy': 'append',
         'direct_insert': true,
         'on_schema_change': 'fail',
+        'lineage': lineage,
         'pre_hook': ["{{ delete_rows_on_dates('" ~ date_column ~ "', " ~ dates ~ ") }}"],
     }) }}
 {%- endmacro %}

@@ -32,7 +32,8 @@
 
 {#-
     The dates whose input changed since this model last built them, as 'YYYY-MM-DD' strings.
-    `lineage` says how the model records where its rows came from:
+    `lineage` (by default the model's config, see incremental_by_dates) says how the model records
+    where its rows came from:
     - 'rows' (stg_events, fct_purchases): each row keeps the load it came from (`load_id`). The
       changed dates are new_load_dates (a new or re-delivered file's dates) and the dates of
       this model's `date_column` whose rows came from a load that `upstream` no longer holds (a
@@ -49,10 +50,12 @@
     rebuilds these dates (and the neighbours its rule adds: rebuilt_event_dates,
     rebuilt_session_dates), so no row of a replaced load survives a build.
 -#}
-{% macro changed_dates(upstream, date_column, upstream_date_column='event_date', lineage='rows') -%}
+{% macro changed_dates(upstream, date_column, upstream_date_column='event_date', lineage=none) -%}
     {%- if not execute or not is_incremental() -%}
         {{ return([]) }}
     {%- endif -%}
+    {#- The model's config says it once (incremental_by_dates), for its query and its pre-hook. -#}
+    {%- set lineage = lineage or config.get('lineage', 'rows') -%}
     {%- if lineage == 'rows' -%}
         {%- do require_column(this, 'load_id') -%}
         {#- One round trip for both parts: the model's body and its pre-hook each ask. -#}

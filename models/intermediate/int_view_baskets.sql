@@ -5,7 +5,7 @@
 -- Incremental by the session's start date, like fct_sessions: changed event dates rebuild the
 -- sessions that started on them, the day before or the day after. Every event carries its
 -- session's start (stg_events), so reading the days those sessions can span is enough.
-{%- set changed = changed_dates(ref('stg_events'), 'session_date', lineage='dates') if is_incremental() else none %}
+{%- set changed = changed_dates(ref('stg_events'), 'session_date') if is_incremental() else none %}
 with
 
 events as (
@@ -27,7 +27,7 @@ viewed as (
     -- without (1 GB more), the price of a December that rebuilds only its own sessions (44 s
     -- against 66 s in the full run). A per-basket any_value (43 s) or a semi join on basket
     -- sizes instead of the window (36 s) did not help. The load comes per date
-    -- (date_load_sets).
+    -- (date_load_rows).
     select distinct
         session_id as basket_id,
         product_id,

@@ -4,7 +4,7 @@
 -- midnight: rebuilt_session_dates). One more day is read before those, so a session that
 -- started even earlier keeps its true start date and is left alone instead of being
 -- re-inserted under a later date.
-{%- set changed = changed_dates(ref('stg_events'), 'session_date', lineage='dates') if is_incremental() else none %}
+{%- set changed = changed_dates(ref('stg_events'), 'session_date') if is_incremental() else none %}
 {%- if changed is not none %}
     {%- set read_dates = date_window(
         rebuilt_session_dates(changed), days_before=1, days_after=var('session_lookback_days')

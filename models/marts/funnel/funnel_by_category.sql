@@ -5,7 +5,7 @@
 -- Incremental by session start date, like int_view_baskets: changed event dates rebuild the
 -- days whose sessions they can touch (the day before and after too), reading the days those
 -- sessions span.
-{%- set changed = changed_dates(ref('stg_events'), 'session_date', lineage='dates') if is_incremental() else none %}
+{%- set changed = changed_dates(ref('stg_events'), 'session_date') if is_incremental() else none %}
 with
 
 events as (

@@ -4,7 +4,7 @@
 -- gives cart -> purchase above 100% (one cart, several purchases; purchases without a cart).
 -- Incremental by session start date, with the rule of fct_sessions (the changed dates, the day
 -- before and the day after).
-{%- set changed = changed_dates(ref('stg_events'), 'session_date', lineage='dates') if is_incremental() else none %}
+{%- set changed = changed_dates(ref('stg_events'), 'session_date') if is_incremental() else none %}
 with
 
 sessions as (

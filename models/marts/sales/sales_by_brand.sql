@@ -5,8 +5,7 @@
 -- the loads of its day's purchases, and a build rebuilds the dates whose loads in fct_purchases
 -- changed (changed_dates). The days fct_purchases rebuilds after those only change a session
 -- id, and the orders of a day stay the same sessions.
-{%- set changed = changed_dates(ref('fct_purchases'), 'sales_date', 'purchase_date', lineage='dates')
-    if is_incremental() else none %}
+{%- set changed = changed_dates(ref('fct_purchases'), 'sales_date', 'purchase_date') if is_incremental() else none %}
 with
 
 purchases as (

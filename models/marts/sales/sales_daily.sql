@@ -3,7 +3,7 @@
 -- Incremental by day, with the rule of fct_sessions: changed event dates rebuild their days and
 -- the days before and after, whose sessions can run past midnight into them (and so convert on
 -- them) or out of them.
-{%- set changed = changed_dates(ref('stg_events'), 'day_start', lineage='dates') if is_incremental() else none %}
+{%- set changed = changed_dates(ref('stg_events'), 'day_start') if is_incremental() else none %}
 with
 
 rollup as (
