@@ -47,7 +47,9 @@ kept as (
 
 final as (
     -- Joined after the window, so the sort for the window carries no text column (joined
-    -- before it, the model took 45% longer at 20M events).
+    -- before it, the model took 45% longer at 20M events). The load sets are the incremental
+    -- rules' price: from scratch at 108M events, into a table, 21.9-23.9 s with them against
+    -- 17.7-18.1 s without (as one comma-joined text instead of a list: 22.3 s).
     select
         kept.basket_id,
         kept.product_id,
