@@ -138,14 +138,13 @@
 -#}
 {% macro date_load_rows(upstream, date_column='event_date', dates=none) -%}
     {%- if execute and model.resource_type != 'unit_test' and load_relation(upstream) is not none -%}
+        {#- The sets themselves come from date_load_sets, so both forms hold the same loads in the
+            same order; one row per (date, load) reaches Jinja. -#}
         {%- set query -%}
-            select distinct
-                cast({{ date_column }} as varchar) as event_date,
-                cast(load_id as varchar) as load_id
-            from {{ upstream }}
-            {%- if dates is not none %}
-                where {{ in_dates(date_column, dates) }}
-            {%- endif %}
+            select
+                cast(date_load_sets.event_date as varchar) as event_date,
+                unnest(date_load_sets.load_ids) as load_id
+            from ({{ date_load_sets(upstream, date_column, dates) }}) as date_load_sets
             order by event_date, load_id
         {%- endset -%}
         {%- set loads = {} -%}
