@@ -15,7 +15,7 @@ from polars.testing import assert_frame_equal
 
 from ecom.generate import GenerationSummary
 from ecom.load import load
-from ecom.oracle import compare, describe
+from ecom.oracle import compare, describe, oracle_lift, truth_trained_lift
 from ecom.paths import DataDir
 from ecom.propensity import (
     KEY_COLUMNS,
@@ -208,6 +208,51 @@ def test_the_validation_sample_gives_the_whole_snapshots_auc() -> None:
     assert sample_auc == pytest.approx(whole_auc, abs=0.01)
 
 
+def _synthetic_snapshots(rng: np.random.Generator, users: int, hint_noise: float) -> pl.DataFrame:
+    """Train, validation and evaluation snapshots of different users, with a true propensity and
+    labels drawn from it; ``hint`` is the propensity plus noise of the given spread (the only
+    feature that carries it), the RFM columns are noise."""
+    frames = []
+    for position, snapshot in enumerate(("train", "validation", "evaluation")):
+        propensity = rng.beta(0.4, 5.0, users)
+        frames.append(
+            pl.DataFrame(
+                {
+                    "snapshot": snapshot,
+                    "cutoff_date": f"2019-11-0{position + 1}",
+                    "user_id": np.arange(users) + position * users,
+                    "hint": propensity + hint_noise * rng.normal(size=users),
+                    "r_score": rng.integers(0, 6, users),
+                    "f_score": rng.integers(0, 6, users),
+                    "m_score": rng.integers(0, 6, users),
+                    "days_since_last_event": rng.integers(1, 31, users),
+                    "label_purchased": rng.random(users) < propensity,
+                    "label_revenue": 0.0,
+                    "true_propensity": propensity,
+                }
+            )
+        )
+    return pl.concat(frames)
+
+
+@pytest.mark.parametrize(("hint_noise", "share_of_oracle"), [(0.0, (0.97, 1.03)), (10.0, (0.0, 0.35))])
+def test_the_truth_trained_model_carries_what_the_features_show_of_the_truth(
+    hint_noise: float, share_of_oracle: tuple[float, float]
+) -> None:
+    """Fitted to the true propensity, the model reaches the oracle's lift when a feature holds the
+    propensity, and about the base rate (lift 1) when the features hold none of it."""
+    snapshots = _synthetic_snapshots(np.random.default_rng(5), 20_000, hint_noise)
+    propensity = snapshots.select("user_id", "true_propensity")
+    evaluation = snapshots.filter(pl.col("snapshot") == "evaluation").select("user_id", "label_purchased")
+    oracle = oracle_lift(evaluation, propensity, TOP_K_PCT)
+    with duckdb.connect() as con:
+        features = con.from_arrow(snapshots.drop("true_propensity").to_arrow())
+        lift = truth_trained_lift(features, propensity, TOP_K_PCT)
+    assert oracle > 3.0
+    low, high = share_of_oracle
+    assert low * oracle <= lift <= high * oracle, (lift, oracle)
+
+
 def _pairwise_auc(y: np.ndarray, s: np.ndarray) -> float:
     pos, neg = s[y == 1], s[y == 0]
     greater = (pos[:, None] > neg[None, :]).sum()
@@ -296,5 +341,8 @@ def test_model_beats_the_rfm_baseline_on_the_default_preset(
     assert result.model_lift >= 4.0
     assert result.model_lift >= result.baseline_lift + 0.5
     assert result.model_roc_auc > result.baseline_roc_auc
-    # The issue asks for 90% of the oracle's lift; measured here: 77-80% (see README, "Propensity").
+    # The issue asks for 90% of the oracle's lift; measured here: 73% (see README, "Propensity").
     assert result.model_share_of_oracle >= 0.70
+    # What keeps it there is what the features show, not the training: the same model fitted to
+    # the true propensity instead of the labels gets no further (4.51x against 4.39x here).
+    assert result.model_lift >= 0.9 * result.truth_trained_lift
