@@ -236,20 +236,21 @@ def targets(r: dict) -> list[tuple[str, str, bool]]:  # type: ignore[type-arg]
 
 
 def _truth_trained_sentence(o: dict) -> str:  # type: ignore[type-arg]
-    if "truth_trained_lift" not in o:
+    if o.get("truth_trained_lift") is None:  # reports before 2026-12-03, or an older truth file
         return ""
     return (
-        f" The same model fitted to the true propensity instead of the labels (same features, sample, "
-        f"parameters and users): **{o['truth_trained_lift']:.2f}x**, {o['truth_trained_share_of_oracle']:.0%} "
-        "of the oracle: what these features carry of the truth."
+        " The same model fitted to each user's true chance of a purchase in the label window instead of "
+        "the 0/1 labels (same features, sample, parameters and users; see `ecom.oracle`): "
+        f"**{o['truth_trained_lift']:.2f}x**, {o['truth_trained_share_of_oracle']:.0%} of the oracle: what "
+        "the features carry."
     )
 
 
 def _oracle_share(o: dict) -> str:  # type: ignore[type-arg]
     """The model's share of the oracle's lift, and the truth-trained model's where measured."""
     share = f"{o['model_share_of_oracle']:.0%}"
-    if "truth_trained_share_of_oracle" in o:  # reports before 2026-12-03 lack it
-        share += f" (fitted to the true propensity instead: {o['truth_trained_share_of_oracle']:.0%})"
+    if o.get("truth_trained_share_of_oracle") is not None:  # reports before 2026-12-03 lack it
+        share += f" (the model fitted to the true chances instead of the labels: {o['truth_trained_share_of_oracle']:.0%})"
     return share
 
 

@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("evaluate", parents=[data], help="propensity model vs RFM baseline vs the generator's oracle",
                    description="Compare the built propensity model's lift at the top k% with the RFM baseline and "
-                   "with an oracle ranking by the generator's hidden true propensity (generated data only).")
+                   "with an oracle ranking by the generator's hidden true propensity, and fit the same model to that "
+                   "propensity instead of the labels to show how much of it the features carry (generated data only).")
 
     sub.add_parser("export", parents=[data], help="export the gold tables to the dashboard's serving folder",
                    description="Copy the gold tables the dashboard reads to a new Parquet version under "

@@ -5,11 +5,13 @@ sidecar, which the dbt models never read) and ranks the same evaluation users by
 the top k% is what a perfect model could reach on this data; the model's lift is reported as a
 share of it, beside the RFM baseline's.
 
-The oracle knows more than any model can: the behaviour behind the numbers, not just the
-numbers a user's history shows. How much of its lift the features can carry at all is measured
-by fitting the same LightGBM to the true propensity instead of the 0/1 labels (the truth-trained
-model): it learns the oracle's own quantity without label noise, so what it still lacks is what
-the features do not show.
+The oracle knows more than any model can: the behaviour behind a user's history, not just the
+history. How much of the labels the features can predict at all is measured by fitting the same
+LightGBM to each user's exact chance of a purchase in the label window (hidden rate, conversion
+and departure known) instead of the 0/1 label: the truth-trained model. The label is that chance
+plus noise, so both fits aim at the same ranking, the label's expectation given the features;
+the truth-trained one gets there without the label noise. A model close to it gets what its
+features carry; what the oracle has beyond that, the features do not show.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import asdict, dataclass
 
 import duckdb
 import lightgbm as lgb
+import numpy as np
 import polars as pl
 
 from ecom.errors import EcomError
@@ -51,17 +54,17 @@ class OracleComparison:
     oracle_lift: float
     model_roc_auc: float
     baseline_roc_auc: float
-    truth_trained_lift: float
+    truth_trained_lift: float | None  # None: the truth file predates departs_at
 
     @property
     def model_share_of_oracle(self) -> float:
         return self.model_lift / self.oracle_lift
 
     @property
-    def truth_trained_share_of_oracle(self) -> float:
-        return self.truth_trained_lift / self.oracle_lift
+    def truth_trained_share_of_oracle(self) -> float | None:
+        return None if self.truth_trained_lift is None else self.truth_trained_lift / self.oracle_lift
 
-    def as_dict(self) -> dict[str, float]:
+    def as_dict(self) -> dict[str, float | None]:
         return asdict(self) | {
             "model_share_of_oracle": self.model_share_of_oracle,
             "truth_trained_share_of_oracle": self.truth_trained_share_of_oracle,
@@ -95,21 +98,41 @@ def oracle_lift(scores: pl.DataFrame, propensity: pl.DataFrame, k_pct: float) ->
     return float(top["label_purchased"].mean() / users["label_purchased"].mean())
 
 
-def truth_trained_lift(features: duckdb.DuckDBPyRelation, propensity: pl.DataFrame, k_pct: float) -> float:
-    """Lift at the top k% of the evaluation snapshot for the model fitted to the true propensity.
+def label_expectation(rows: pl.DataFrame, truth: pl.DataFrame, label_days: float) -> np.ndarray:
+    """Each (user_id, cutoff_date) row's chance of a purchase in the ``label_days`` days from its
+    cutoff, from the user's hidden parameters: purchases come at rate sessions per day x chance
+    per session while the user is alive, and the user leaves at ``departs_at``. The store's
+    calendar (weekends, the November spike) is left out: it scales every user's sessions alike and
+    matters only for the few who leave during the window.
+    """
+    users = rows.select("user_id", "cutoff_date").join(
+        truth.select("user_id", "sessions_per_day", "purchase_prob_per_session", "departs_at"),
+        on="user_id",
+        how="left",
+        maintain_order="left",
+    )
+    missing = users["departs_at"].null_count()
+    if missing:
+        raise EcomError(f"{missing} snapshot users are not in the truth file: was this data generated?")
+    alive_days = (
+        (pl.col("departs_at") - pl.col("cutoff_date").cast(pl.Datetime("us"))).dt.total_seconds() / 86_400
+    ).clip(0, label_days)
+    rate = pl.col("sessions_per_day") * pl.col("purchase_prob_per_session")
+    return users.select(1 - (-rate * alive_days).exp()).to_series().to_numpy()
+
+
+def truth_trained_lift(features: duckdb.DuckDBPyRelation, truth: pl.DataFrame, label_days: float, k_pct: float) -> float:
+    """Lift at the top k% of the evaluation snapshot for the model fitted to ``label_expectation``.
 
     Everything but the target is the shipped model's: the train snapshot's sample (every buyer,
     weighted non-buyers), its parameters, early stopping on the validation snapshot, scoring and
-    ranking. The target is ``true_propensity`` (a probability, so the cross-entropy objective)
-    instead of the 0/1 label, and the lift is measured on the evaluation users' real labels.
+    ranking. The target is a probability (so the cross-entropy objective) instead of the 0/1
+    label, and the lift is measured on the evaluation users' real labels.
     """
     samples = {}
     for snapshot, max_rows in (("train", MAX_TRAIN_ROWS), ("validation", MAX_VALIDATION_ROWS)):
         sample = sample_snapshot(features.filter(f"snapshot = '{snapshot}'"), max_rows)
-        target = sample.rows.select("user_id").join(propensity, on="user_id", how="left", maintain_order="left")
-        if target["true_propensity"].null_count():
-            raise EcomError(f"{target['true_propensity'].null_count()} {snapshot} users are not in the truth file")
-        samples[snapshot] = (sample, target["true_propensity"].to_numpy())
+        samples[snapshot] = (sample, label_expectation(sample.rows, truth, label_days))
     (train, y_train), (validation, y_valid) = samples["train"], samples["validation"]
     names = feature_columns(train.rows)
     train_set = lgb.Dataset(matrix(train.rows, names), label=y_train, weight=train.weights, feature_name=names)
@@ -143,9 +166,13 @@ def compare(data: DataDir) -> OracleComparison:
             r["ranker"]: r for r in con.sql("select * from gold.propensity_evaluation").pl().iter_rows(named=True)
         }
         label_days = con.execute("select label_days from gold.propensity_model").fetchall()[0][0]
-        propensity = true_propensity(pl.read_parquet(truth_path), float(label_days))
+        truth = pl.read_parquet(truth_path)
+        propensity = true_propensity(truth, float(label_days))
         model, baseline = metrics["model"], metrics["rfm_baseline"]
-        truth_trained = truth_trained_lift(con.table("gold.propensity_features"), propensity, model["k_pct"])
+        truth_trained = None
+        if "departs_at" in truth.columns:  # truth files written before 2026-12-03 lack it
+            features = con.table("gold.propensity_features")
+            truth_trained = truth_trained_lift(features, truth, float(label_days), model["k_pct"])
     return OracleComparison(
         users=model["users"],
         buyers=model["buyers"],
@@ -165,7 +192,12 @@ def describe(c: OracleComparison) -> str:
         f"evaluation: {c.users:,} users, base rate {c.base_rate:.2%}; lift at top {c.k_pct:g}%: "
         f"model {c.model_lift:.2f}x, RFM baseline {c.baseline_lift:.2f}x, oracle {c.oracle_lift:.2f}x "
         f"(model = {c.model_share_of_oracle:.0%} of the oracle); ROC-AUC model {c.model_roc_auc:.3f}, "
-        f"baseline {c.baseline_roc_auc:.3f}; the same model fitted to the true propensity instead of the "
-        f"labels: {c.truth_trained_lift:.2f}x ({c.truth_trained_share_of_oracle:.0%} of the oracle, what "
-        "these features can carry)"
+        f"baseline {c.baseline_roc_auc:.3f}; "
+        + (
+            "the same model fitted to each user's true chance of a purchase instead of the labels: "
+            f"{c.truth_trained_lift:.2f}x ({c.truth_trained_share_of_oracle:.0%} of the oracle: what the features "
+            "carry)"
+            if c.truth_trained_lift is not None
+            else "no truth-trained model (the truth file predates departs_at: generate the data again)"
+        )
     )

@@ -64,7 +64,9 @@ class Users:
 
         ``propensity_30d`` is the probability of at least one purchase in the next 30 days for a
         user alive now (see ``purchase_propensity``); the parameters let evaluation code compute
-        it for any other window.
+        it for any other window. ``departs_at`` is when the user's lifetime ends (no session after
+        it), which makes the chance of a purchase after any given date exact (see
+        ``ecom.oracle.label_expectation``).
         """
         return pl.DataFrame(
             {
@@ -75,6 +77,7 @@ class Users:
                 "purchase_prob_per_session": self.conversion,
                 "propensity_30d": purchase_propensity(self.regular, self.rate, self.conversion, LABEL_WINDOW_DAYS),
                 "first_session_at": pl.from_epoch(pl.Series(self.arrival.astype(np.int64)), time_unit="s"),
+                "departs_at": pl.from_epoch(pl.Series(self.death.astype(np.int64)), time_unit="s"),
             }
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -104,13 +105,26 @@ def test_truth_sidecar_lives_outside_landing_and_covers_every_user(tiny):
     data, summary = tiny
     truth = pl.read_parquet(data.truth / "user_propensity.parquet")
     assert not any(p.suffix == ".parquet" for p in data.landing.iterdir())
-    users = pl.concat(
-        pl.read_csv(p, columns=["user_id"], infer_schema=False, truncate_ragged_lines=True, encoding="utf8-lossy")
+    events = pl.concat(
+        pl.read_csv(
+            p, columns=["event_time", "user_id"], infer_schema=False, truncate_ragged_lines=True, encoding="utf8-lossy"
+        )
         for p in data.landing.iterdir()
-    )["user_id"].str.to_integer(strict=False).drop_nulls().unique()
+    ).select(
+        pl.col("user_id").str.to_integer(strict=False),
+        pl.col("event_time").str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S UTC", strict=False),
+    ).drop_nulls()
+    users = events["user_id"].unique()
     assert users.is_in(truth["user_id"].implode()).all()
     assert truth["propensity_30d"].is_between(0, 1).all()
     assert truth.height == summary.users
+    # A user's events fall in their lifetime: none before the first session, and none after they
+    # leave but the last events of a session that began before (minutes, not days).
+    seen = events.group_by("user_id").agg(first=pl.col("event_time").min(), last=pl.col("event_time").max())
+    seen = seen.join(truth, on="user_id")
+    assert (truth["departs_at"] > truth["first_session_at"]).all()
+    assert (seen["first"] >= seen["first_session_at"]).all()
+    assert (seen["last"] - seen["departs_at"]).max() < timedelta(days=1)
 
 
 def test_bad_settings_raise_clear_errors(tmp_path):
