@@ -2,16 +2,16 @@
 
 The oracle knows each user's true purchase propensity over the label window (from the truth
 sidecar, which the dbt models never read) and ranks the same evaluation users by it. Its lift at
-the top k% is what a perfect model could reach on this data; the model's lift is reported as a
-share of it, beside the RFM baseline's.
+the top k% is what a model that knew each user's hidden behaviour could reach; the model's lift
+is reported as a share of it, beside the RFM baseline's.
 
-The oracle knows more than any model can: the behaviour behind a user's history, not just the
-history. How much of the labels the features can predict at all is measured by fitting the same
-LightGBM to each user's exact chance of a purchase in the label window (hidden rate, conversion
-and departure known) instead of the 0/1 label: the truth-trained model. The label is that chance
-plus noise, so both fits aim at the same ranking, the label's expectation given the features;
-the truth-trained one gets there without the label noise. A model close to it gets what its
-features carry; what the oracle has beyond that, the features do not show.
+No model sees that behaviour, only the history it left. How much of the labels the features can
+predict at all is measured by fitting the same LightGBM to each user's chance of a purchase in
+the label window, computed from the hidden rate, conversion and departure, instead of the 0/1
+label: the truth-trained model. The label is a draw from that chance (up to the store's
+calendar), so both fits aim at the same ranking, the label's expectation given the features; the
+truth-trained one gets there without the label noise. A model close to it gets what its features
+carry; what the oracle has beyond that, the features do not show.
 """
 
 from __future__ import annotations

@@ -64,9 +64,9 @@ class Users:
 
         ``propensity_30d`` is the probability of at least one purchase in the next 30 days for a
         user alive now (see ``purchase_propensity``); the parameters let evaluation code compute
-        it for any other window. ``departs_at`` is when the user's lifetime ends (no session after
-        it), which makes the chance of a purchase after any given date exact (see
-        ``ecom.oracle.label_expectation``).
+        it for any other window. ``departs_at`` is when the user's lifetime ends (no session starts
+        after it), so evaluation code can also compute the chance of a purchase in a window that
+        starts at a given date (``ecom.oracle.label_expectation``).
         """
         return pl.DataFrame(
             {
