@@ -20,7 +20,6 @@ import math
 from dataclasses import asdict, dataclass
 
 import duckdb
-import lightgbm as lgb
 import numpy as np
 import polars as pl
 
@@ -28,11 +27,10 @@ from ecom.errors import EcomError
 from ecom.paths import DataDir
 from ecom.population import purchase_propensity
 from ecom.propensity import (
-    EARLY_STOPPING_ROUNDS,
-    MAX_ROUNDS,
     MAX_TRAIN_ROWS,
     MAX_VALIDATION_ROWS,
     feature_columns,
+    fit,
     matrix,
     params,
     sample_snapshot,
@@ -135,17 +133,10 @@ def truth_trained_lift(features: duckdb.DuckDBPyRelation, truth: pl.DataFrame, l
         samples[snapshot] = (sample, label_expectation(sample.rows, truth, label_days))
     (train, y_train), (validation, y_valid) = samples["train"], samples["validation"]
     names = feature_columns(train.rows)
-    train_set = lgb.Dataset(matrix(train.rows, names), label=y_train, weight=train.weights, feature_name=names)
-    valid_set = lgb.Dataset(
-        matrix(validation.rows, names), label=y_valid, weight=validation.weights, reference=train_set
-    )
-    booster = lgb.train(
-        params(train.snapshot_users) | {"objective": "cross_entropy", "metric": "cross_entropy"},
-        train_set,
-        num_boost_round=MAX_ROUNDS,
-        valid_sets=[valid_set],
-        callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)],
-    )
+    # Cross-entropy takes probabilities as targets; the validation sample is weighted like the
+    # train sample here, since its loss (unlike the shipped model's AUC) depends on the class mix.
+    chosen = params(train.snapshot_users) | {"objective": "cross_entropy", "metric": "cross_entropy"}
+    booster = fit(chosen, names, train, y_train, matrix(validation.rows, names), y_valid, validation.weights)
     scored = score_snapshots(booster, names, features.filter("snapshot = 'evaluation'"))
     labels = scored["label_purchased"].cast(pl.Int8).to_numpy()
     return top_k(labels, scored["model_rank"].to_numpy(), k_pct)["lift_at_k"]

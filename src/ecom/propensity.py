@@ -149,18 +149,7 @@ def train(sample: SnapshotSample, validation: SnapshotSample) -> TrainedModel:
     began = time.perf_counter()
     y_train, y_valid = labels(sample.rows), labels(validation.rows)
     x_valid = matrix(validation.rows, features)
-    train_set = lgb.Dataset(
-        matrix(sample.rows, features), label=y_train, weight=sample.weights, feature_name=features
-    )
-    valid_set = lgb.Dataset(x_valid, label=y_valid, reference=train_set)
-    booster = lgb.train(
-        chosen,
-        train_set,
-        num_boost_round=MAX_ROUNDS,
-        valid_sets=[valid_set],
-        valid_names=["validation"],
-        callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)],
-    )
+    booster = fit(chosen, features, sample, y_train, x_valid, y_valid)
     seconds = time.perf_counter() - began
     validation_scores = booster.predict(x_valid, num_iteration=booster.best_iteration)
     stats = {
@@ -176,6 +165,29 @@ def train(sample: SnapshotSample, validation: SnapshotSample) -> TrainedModel:
         "training_seconds": seconds,
     }
     return TrainedModel(booster, features, chosen, stats)
+
+
+def fit(
+    chosen: dict[str, object],
+    features: list[str],
+    sample: SnapshotSample,
+    target: np.ndarray,
+    x_valid: np.ndarray,
+    y_valid: np.ndarray,
+    valid_weights: np.ndarray | None = None,
+) -> lgb.Booster:
+    """LightGBM boosted on the sample's rows towards ``target`` (weighted like the sample), for at
+    most MAX_ROUNDS rounds, stopped early once the validation metric stops improving."""
+    train_set = lgb.Dataset(matrix(sample.rows, features), label=target, weight=sample.weights, feature_name=features)
+    valid_set = lgb.Dataset(x_valid, label=y_valid, weight=valid_weights, reference=train_set)
+    return lgb.train(
+        chosen,
+        train_set,
+        num_boost_round=MAX_ROUNDS,
+        valid_sets=[valid_set],
+        valid_names=["validation"],
+        callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)],
+    )
 
 
 def snapshot_hashes(features: duckdb.DuckDBPyRelation, snapshots: list[str]) -> dict[str, list[str]]:
