@@ -127,16 +127,21 @@ def truth_trained_lift(features: duckdb.DuckDBPyRelation, truth: pl.DataFrame, l
     ranking. The target is a probability (so the cross-entropy objective) instead of the 0/1
     label, and the lift is measured on the evaluation users' real labels.
     """
-    samples = {}
-    for snapshot, max_rows in (("train", MAX_TRAIN_ROWS), ("validation", MAX_VALIDATION_ROWS)):
-        sample = sample_snapshot(features.filter(f"snapshot = '{snapshot}'"), max_rows)
-        samples[snapshot] = (sample, label_expectation(sample.rows, truth, label_days))
-    (train, y_train), (validation, y_valid) = samples["train"], samples["validation"]
+    train = sample_snapshot(features.filter("snapshot = 'train'"), MAX_TRAIN_ROWS)
+    validation = sample_snapshot(features.filter("snapshot = 'validation'"), MAX_VALIDATION_ROWS)
     names = feature_columns(train.rows)
     # Cross-entropy takes probabilities as targets; the validation sample is weighted like the
     # train sample here, since its loss (unlike the shipped model's AUC) depends on the class mix.
     chosen = params(train.snapshot_users) | {"objective": "cross_entropy", "metric": "cross_entropy"}
-    booster = fit(chosen, names, train, y_train, matrix(validation.rows, names), y_valid, validation.weights)
+    booster = fit(
+        chosen,
+        names,
+        train,
+        label_expectation(train.rows, truth, label_days),
+        matrix(validation.rows, names),
+        label_expectation(validation.rows, truth, label_days),
+        validation.weights,
+    )
     scored = score_snapshots(booster, names, features.filter("snapshot = 'evaluation'"))
     labels = scored["label_purchased"].cast(pl.Int8).to_numpy()
     return top_k(labels, scored["model_rank"].to_numpy(), k_pct)["lift_at_k"]
