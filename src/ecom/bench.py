@@ -32,6 +32,12 @@ ROUNDS = 2
 # full refresh to compare the incremental build with, and two parts of the build on their own.
 DBT_STEPS = {
     "build": ["build"],
+    # The from-scratch build in its two layers (selectors.yml), one after the other: silver and
+    # gold, which issue #3's five-minute target is about, then the propensity layer on top of them
+    # (features, model, scores, evaluation, targets), which has its own targets. Together they
+    # are every node of `build`; the incremental build and the full refresh stay one `build`.
+    "build_warehouse": ["build", "--selector", "warehouse"],
+    "build_propensity": ["build", "--selector", "propensity"],
     # The same warehouse rebuilt from nothing: what an incremental build is compared with.
     "full_refresh": ["build", "--full-refresh"],
     # Training + scoring alone, on the built features.
@@ -212,8 +218,8 @@ def targets(r: dict) -> list[tuple[str, str, bool]]:  # type: ignore[type-arg]
         ("generator >= 1M rows/s", f"{r['generate']['rows_per_second']:,.0f} rows/s", r["generate"]["rows_per_second"] >= 1e6),
         ("loader time <= 1.3x the bare Polars sink", f"{r['load_vs_bare_time_ratio']:.2f}x", r["load_vs_bare_time_ratio"] <= 1.3),
         ("loader peak RSS < 1 GB", f"{r['load_peak_rss_mb']:,.0f} MB", r["load_peak_rss_mb"] < 1024),
-        ("silver + gold `dbt build` <= 5 min (memory_limit 8 GB)",
-         f"{b['seconds']:.0f} s (memory_limit {b['memory_limit']})", b["seconds"] <= 300),
+        ("silver + gold `dbt build` <= 5 min (memory_limit 8 GB)", _warehouse_build(b),
+         b.get("warehouse_seconds", b["seconds"]) <= 300),
         (
             "market basket: >= 10M distinct pairs evaluated in < 30 s",
             f"{pairs:,} pairs in {b['basket_seconds']:.0f} s ({pairs / b['basket_seconds']:,.0f} pairs/s)",
@@ -233,6 +239,30 @@ def targets(r: dict) -> list[tuple[str, str, bool]]:  # type: ignore[type-arg]
         fraction,
     ]
     return rows
+
+
+def _warehouse_build(b: dict) -> str:  # type: ignore[type-arg]
+    """The silver + gold build's measurement, and the whole build's beside it."""
+    if "warehouse_seconds" not in b:  # reports before 2026-12-03 timed only the whole build
+        return f"{b['seconds']:.0f} s (memory_limit {b['memory_limit']}; the whole build, the propensity layer included)"
+    return (f"{b['warehouse_seconds']:.0f} s (memory_limit {b['memory_limit']}, `--selector warehouse`); "
+            f"with the propensity layer after it {b['seconds']:.0f} s")
+
+
+def _build_sentence(b: dict) -> str:  # type: ignore[type-arg]
+    """The report's sentence on the from-scratch build: its two layers where timed apart."""
+    setting = (f"from scratch, {b['threads']} threads, DuckDB memory_limit {b['memory_limit']}) over "
+               f"{b['bronze_rows']:,} bronze rows")
+    loaded = f"; load of all files before it: {b['load_seconds']:.1f} s."
+    if "warehouse_seconds" not in b:  # reports before 2026-12-03
+        return (f"`dbt build` (all models and tests, {setting}: **{b['seconds']:.1f} s**, peak RSS "
+                f"**{b['peak_rss_mb']:,.0f} MB**{_while(b)}{loaded}")
+    return (f"`dbt build` (all models and tests, {setting}, in its two layers one after the other: silver + gold "
+            f"(`dbt build --selector warehouse`) **{b['warehouse_seconds']:.1f} s**, peak RSS "
+            f"{b['warehouse_peak_rss_mb']:,.0f} MB; then the propensity layer (`--selector propensity`: features, "
+            f"model, scores, evaluation, targets) {b['propensity_layer_seconds']:.1f} s, peak RSS "
+            f"{b['propensity_layer_peak_rss_mb']:,.0f} MB. Together **{b['seconds']:.1f} s**, peak RSS "
+            f"**{b['peak_rss_mb']:,.0f} MB**{_while(b)}{loaded}")
 
 
 def _truth_trained_sentence(o: dict) -> str:  # type: ignore[type-arg]
@@ -343,9 +373,7 @@ def _markdown(r: dict, level: int = 1) -> str:  # type: ignore[type-arg]
     b = r["build"]
     lines += [
         "",
-        (f"`dbt build` (all models and tests, from scratch, {b['threads']} threads, DuckDB memory_limit "
-        f"{b['memory_limit']}) over {b['bronze_rows']:,} bronze rows: **{b['seconds']:.1f} s**, peak RSS "
-        f"**{b['peak_rss_mb']:,.0f} MB**{_while(b)}; load of all files before it: {b['load_seconds']:.1f} s."),
+        _build_sentence(b),
         "",
         (f"Market basket: {b['purchase_pairs_evaluated']:,} distinct purchase pairs and "
         f"{b['view_pairs_evaluated']:,} distinct also-viewed pairs evaluated "
@@ -628,10 +656,26 @@ def bench_warehouse(
 
     shutil.rmtree(data.warehouse.parent, ignore_errors=True)
     shutil.rmtree(data.serving, ignore_errors=True)
-    build, reported = _measure("build", ["build", str(data.root)])
-    model_seconds, model_beside_seconds, spans = _model_times(data)
-    build_memory = _memory_by_model(spans, reported)
-    say(f"dbt build: {build.seconds:.1f} s, peak RSS {build.peak_rss_mb:,.0f} MB{_while(build_memory)}")
+    layers: dict[str, Measurement] = {}
+    model_seconds: dict[str, float] = {}
+    model_beside_seconds: dict[str, float] = {}
+    spans: dict[str, tuple[float, float]] = {}
+    samples: list[tuple[float, float]] = []
+    for layer in ("warehouse", "propensity"):
+        layers[layer], reported = _measure(f"build_{layer}", [f"build_{layer}", str(data.root)])
+        seconds, beside, layer_spans = _model_times(data)
+        layer_memory = _memory_by_model(layer_spans, reported)
+        say(f"dbt build --selector {layer}: {layers[layer].seconds:.1f} s, "
+            f"peak RSS {layers[layer].peak_rss_mb:,.0f} MB{_while(layer_memory)}")
+        model_seconds |= seconds
+        model_beside_seconds |= beside
+        spans |= layer_spans
+        samples += reported.get("rss_samples", [])  # type: ignore[arg-type]
+    build = Measurement("build", sum(m.seconds for m in layers.values()),
+                        max(m.peak_rss_mb for m in layers.values()), 0)
+    model_seconds = dict(sorted(model_seconds.items(), key=lambda item: -item[1]))
+    build_memory = _memory_by_model(spans, {"rss_samples": samples})
+    say(f"dbt build, both layers: {build.seconds:.1f} s, peak RSS {build.peak_rss_mb:,.0f} MB{_while(build_memory)}")
     basket, _ = _measure("basket", ["basket", str(data.root)])
     _, reported = _measure("pairs", ["pairs", str(data.root)])
     pairs: dict[str, int] = reported["pairs"]  # type: ignore[assignment]
@@ -665,6 +709,10 @@ def bench_warehouse(
         "load_seconds": load.seconds,
         "seconds": build.seconds,
         "peak_rss_mb": build.peak_rss_mb,
+        "warehouse_seconds": layers["warehouse"].seconds,
+        "warehouse_peak_rss_mb": layers["warehouse"].peak_rss_mb,
+        "propensity_layer_seconds": layers["propensity"].seconds,
+        "propensity_layer_peak_rss_mb": layers["propensity"].peak_rss_mb,
         "threads": os.environ.get(THREADS_ENV, "2"),
         "memory_limit": os.environ.get(MEMORY_ENV, DEFAULT_MEMORY_LIMIT),
         "model_seconds": model_seconds,

@@ -111,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     be = sub.add_parser("bench", parents=[data], help="benchmark the generator, the loader and the dbt build",
                         description="Generate a dataset, then time the loader against a bare Polars "
                         "scan_csv -> sink_parquet of the same file (and DuckDB and pandas), then land everything and time a "
-                        "from-scratch dbt build (per-model times), the market-basket models and the model's training + "
+                        "from-scratch dbt build in its two layers (silver + gold with --selector warehouse, then "
+                        "--selector propensity; per-model times), the market-basket models and the model's training + "
                         "scoring alone, the dashboard queries, and a December arrival built incrementally and then rebuilt "
                         "with --full-refresh for comparison; each step in its own process, with its own peak RSS. "
                         "Everything happens under <data>/bench/<preset or N-events> (its month CSVs are deleted before the "

@@ -3,6 +3,7 @@ are the real ones."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -24,7 +25,7 @@ from ecom.bench import (
     sample_rss,
 )
 from ecom.paths import DataDir
-from ecom.warehouse import MEMORY_ENV
+from ecom.warehouse import MEMORY_ENV, dbt_env, dbt_executable, project_dir
 
 PARENT_BALLAST_MB = 600
 
@@ -126,3 +127,30 @@ def test_a_failed_incremental_build_is_reported_with_the_nodes_that_failed_not_r
     # The report still renders, and says so.
     assert _arrival_target(inc)[1:] == ("not measured: the incremental build failed", False)
     assert "the incremental `dbt build` **failed**: benchmark step build failed" in _arrival_paragraph(inc)
+
+
+def _listed(data: DataDir, *selection: str) -> dict[str, list[str]]:
+    """Each node dbt selects (models, tests, unit tests, seeds) and the nodes it depends on."""
+    out = subprocess.run(
+        [dbt_executable(), "ls", *selection, "--resource-type", "model", "test", "unit_test", "seed",
+         "--output", "json", "--output-keys", "unique_id", "depends_on", "--quiet"],
+        cwd=project_dir(), env=dbt_env(data), capture_output=True, text=True, check=True,
+    ).stdout
+    return {node["unique_id"]: node["depends_on"].get("nodes", []) for node in map(json.loads, out.splitlines())}
+
+
+def test_the_builds_two_layers_hold_every_node_once_and_silver_gold_needs_nothing_above_it(tmp_path):
+    # The benchmark times the from-scratch build as `--selector warehouse` then `--selector
+    # propensity`, and reports their sum as the whole build: that holds only if the two select
+    # every node of a plain build exactly once, and if the first builds on an empty warehouse,
+    # needing nothing of the second.
+    data = DataDir.resolve(tmp_path / "data")
+    every, warehouse, propensity = _listed(data), _listed(data, "--selector", "warehouse"), _listed(data, "--selector", "propensity")
+    assert not warehouse.keys() & propensity.keys()
+    assert warehouse.keys() | propensity.keys() == every.keys()
+    assert {"model.ecom.stg_events", "model.ecom.also_viewed_pairs", "model.ecom.customer_rfm"} <= warehouse.keys()
+    assert {"model.ecom.propensity_features", "model.ecom.propensity_model", "model.ecom.campaign_targets"} <= propensity.keys()
+    needs = {parent for parents in warehouse.values() for parent in parents}
+    assert not needs & propensity.keys()
+    # Beside bronze, only seeds and models of the layer itself.
+    assert {parent for parent in needs if not parent.startswith("source.")} <= warehouse.keys()
