@@ -77,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", parents=[data], help="run `dbt build` on the warehouse",
                        description="Build the DuckDB warehouse with dbt (models, seeds, tests). Extra arguments "
-                       "after -- go to dbt, e.g. `ecom build -- --select staging`.")
+                       "after -- go to dbt, e.g. `ecom build -- --select staging`, or `ecom build -- --selector warehouse` "
+                       "for silver and gold without the propensity layer (`--selector propensity`). Only a build "
+                       "without them exports the serving copy for the dashboard.")
     b.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
     b.add_argument("--memory-limit", help=MEMORY_LIMIT_HELP)
     b.add_argument("--threads", type=int, help="dbt threads (default $ECOM_THREADS or 2)")
