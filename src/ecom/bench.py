@@ -28,8 +28,9 @@ from ecom.paths import DataDir
 from ecom.progress import say
 
 ROUNDS = 2
-# Steps that run dbt: the from-scratch build (also the incremental one, on a built warehouse), a
-# full refresh to compare the incremental build with, and two parts of the build on their own.
+# Steps that run dbt: the incremental build (one `dbt build` on a built warehouse), the
+# from-scratch build in its two layers, a full refresh to compare the incremental build with, and
+# two parts of the build on their own.
 DBT_STEPS = {
     "build": ["build"],
     # The from-scratch build in its two layers (selectors.yml), one after the other: silver and

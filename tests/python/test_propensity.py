@@ -284,6 +284,7 @@ def test_the_truth_trained_model_carries_what_the_features_show_of_the_truth(
     low, high = share_of_oracle
     assert low * oracle <= lift <= high * oracle, (lift, oracle)
 
+
 def _pairwise_auc(y: np.ndarray, s: np.ndarray) -> float:
     pos, neg = s[y == 1], s[y == 0]
     greater = (pos[:, None] > neg[None, :]).sum()
