@@ -212,7 +212,6 @@ def targets(r: dict) -> list[tuple[str, str, bool]]:  # type: ignore[type-arg]
         peaks["incremental build"] = inc["peak_rss_mb"]
     if "full_refresh_peak_rss_mb" in inc:
         peaks["full refresh"] = inc["full_refresh_peak_rss_mb"]
-    fraction = _arrival_target(inc)
     worst_query = max(b["queries"], key=lambda q: q["p95_ms"])
     pairs = b["purchase_pairs_evaluated"] + b["view_pairs_evaluated"]
     rows = [
@@ -237,7 +236,7 @@ def targets(r: dict) -> list[tuple[str, str, bool]]:  # type: ignore[type-arg]
         ("model lift >= 90% of the oracle's", _oracle_share(o), o["model_share_of_oracle"] >= 0.9),
         ("model clearly above the RFM baseline", f"{o['model_lift']:.2f}x vs {o['baseline_lift']:.2f}x",
          o["model_lift"] >= o["baseline_lift"] + 0.5),
-        fraction,
+        *_arrival_targets(inc),
     ]
     return rows
 
@@ -285,18 +284,29 @@ def _oracle_share(o: dict) -> str:  # type: ignore[type-arg]
     return share
 
 
-def _arrival_target(inc: dict) -> tuple[str, str, bool]:  # type: ignore[type-arg]
-    """The incremental-build target against this report's arrival, whatever part of it ran."""
-    target = "incremental build a fraction (< 0.5x) of a full refresh of the same data"
+def _arrival_targets(inc: dict) -> list[tuple[str, str, bool]]:  # type: ignore[type-arg]
+    """The incremental-build targets against this report's arrival, whatever part of it ran.
+
+    Issue #6 asks that the incremental build take a fraction of a full build and that the ratio be
+    reported. The < 0.5x under it is this project's own, stricter bar, kept in the table so that
+    its miss stays visible: a full refresh that got faster raised the ratio from 0.42-0.45x to
+    0.63x while December itself got faster too (see the README's Performance section).
+    """
+    issue = "incremental build a fraction of a full refresh of the same data (ratio reported)"
+    stretch = "stretch, the project's own: incremental build < 0.5x a full refresh"
     if "build_error" in inc:
-        return target, "not measured: the incremental build failed", False
+        failed = "not measured: the incremental build failed"
+        return [(issue, failed, False), (stretch, failed, False)]
     if "full_refresh_seconds" in inc:
         ratio = inc["ratio_to_full_refresh"]
-        return target, f"{ratio:.2f}x ({inc['month']} is {inc['rows'] / inc['total_rows']:.0%} of the events)", ratio < 0.5
+        share = f"{inc['month']} is {inc['rows'] / inc['total_rows']:.0%} of the events"
+        return [(issue, f"{ratio:.2f}x ({share})", ratio < 1), (stretch, f"{ratio:.2f}x", ratio < 0.5)]
     if "full_refresh_error" in inc:
-        return target, f"not measured: the full refresh failed ({inc['ratio_to_full_build']:.2f}x the earlier months' build)", False
+        failed = f"not measured: the full refresh failed ({inc['ratio_to_full_build']:.2f}x the earlier months' build)"
+        return [(issue, failed, False), (stretch, failed, False)]
     # Reports before 2026-11-21 compared with the build of the earlier months only.
-    return "incremental build a fraction of a full build", f"{inc['ratio_to_full_build']:.2f}x", inc["ratio_to_full_build"] < 0.5
+    return [("incremental build a fraction of a full build", f"{inc['ratio_to_full_build']:.2f}x",
+             inc["ratio_to_full_build"] < 0.5)]
 
 
 def _arrival_paragraph(inc: dict) -> str:  # type: ignore[type-arg]
