@@ -110,7 +110,6 @@ def test_the_report_names_a_generic_test_by_its_name_not_its_hash():
     assert _short("unit_test.ecom.stg_events.test_sessions_split_after_gap") == "test_sessions_split_after_gap"
 
 
-
 def test_the_arrival_is_judged_against_the_issue_and_against_the_stricter_bar_apart():
     # Issue #6 asks for a fraction of a full refresh, with the ratio reported; < 0.5x is the
     # project's own bar. A December at 0.63x meets the first and misses the second, in two rows.
@@ -123,6 +122,7 @@ def test_the_arrival_is_judged_against_the_issue_and_against_the_stricter_bar_ap
     assert [row[2] for row in _arrival_targets(slower)] == [False, False]
     faster = {**inc, "ratio_to_full_refresh": 0.45}
     assert [row[2] for row in _arrival_targets(faster)] == [True, True]
+
 
 def test_a_failed_incremental_build_is_reported_with_the_nodes_that_failed_not_raised(tiny_warehouse, tmp_path, monkeypatch):
     # A December build at 108M events once ran out of DuckDB's memory and took the whole
