@@ -4,13 +4,13 @@ Early stopping watches the validation snapshot, which is cut later than the trai
 time-ordered, like the real use. The booster is stored as text with its features, parameters
 and training stats, one row, so scoring (and anyone auditing) reloads exactly this model.
 A build whose training inputs are unchanged keeps that row instead of refitting (see
-ecom.propensity.training_inputs).
+ecom.ml.propensity.training_inputs).
 """
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from ecom.propensity import (
+    from ecom.ml.propensity import (
         MAX_TRAIN_ROWS,
         MAX_VALIDATION_ROWS,
         model_record,

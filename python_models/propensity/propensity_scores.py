@@ -1,14 +1,14 @@
 """Score users with the stored model: the evaluation snapshot (to judge it) and the score
 snapshot (the latest features: what a campaign targets). The booster is reloaded from the
 propensity_model table, never refitted here. A snapshot whose rows and model are unchanged keeps
-its stored scores (see ecom.propensity.scoring_inputs)."""
+its stored scores (see ecom.ml.propensity.scoring_inputs)."""
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     import polars as pl
 
-    from ecom.propensity import (
+    from ecom.ml.propensity import (
         SCORED_SNAPSHOTS,
         load_booster,
         retrain_forced,

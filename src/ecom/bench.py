@@ -23,9 +23,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ecom.generate import preset
 from ecom.paths import DataDir
 from ecom.progress import say
+from ecom.synth.generate import preset
 
 ROUNDS = 2
 # Steps that run dbt: the incremental build (one `dbt build` on a built warehouse), the
@@ -188,8 +188,8 @@ def run_benchmarks(data: DataDir, preset_name: str = "default", events: int | No
 
 def _realism(work: Path, events: int) -> list[dict[str, object]]:
     """Generated month files against the published figures (counts scaled to the target size)."""
-    from ecom.generate import FULL_EVENTS
-    from ecom.realism import compare, measure
+    from ecom.synth.generate import FULL_EVENTS
+    from ecom.synth.realism import compare, measure
 
     rows = []
     for path in sorted((work / "landing").glob("2019-*.csv")):
@@ -270,7 +270,7 @@ def _truth_trained_sentence(o: dict) -> str:  # type: ignore[type-arg]
         return ""
     return (
         " The same model fitted to each user's true chance of a purchase in the label window instead of "
-        "the 0/1 labels (same features, sample, parameters and users; see `ecom.oracle`): "
+        "the 0/1 labels (same features, sample, parameters and users; see `ecom.ml.oracle`): "
         f"**{o['truth_trained_lift']:.2f}x**, {o['truth_trained_share_of_oracle']:.0%} of the oracle: what "
         "the features carry."
     )
@@ -663,7 +663,7 @@ def bench_warehouse(
     process must stay small. Before the full refresh it deletes the month CSVs in
     ``data.landing`` and ``also_free``: call it on a benchmark's own copy of the data.
     """
-    from ecom.warehouse import DEFAULT_MEMORY_LIMIT, MEMORY_ENV, THREADS_ENV
+    from ecom.warehouse.runner import DEFAULT_MEMORY_LIMIT, MEMORY_ENV, THREADS_ENV
 
     shutil.rmtree(data.warehouse.parent, ignore_errors=True)
     shutil.rmtree(data.serving, ignore_errors=True)
@@ -819,12 +819,12 @@ def _worker(argv: list[str]) -> None:
     seconds = 0.0  # the step's own figure where it differs from the whole run
     extra: dict[str, object] = {}
     if step == "generate":
-        from ecom.generate import GeneratorConfig, generate
+        from ecom.synth.generate import GeneratorConfig, generate
 
         summary = generate(GeneratorConfig(events=int(argv[2])), DataDir.resolve(argv[1]))
         rows = summary.rows
     elif step == "load":
-        from ecom.load import load_file
+        from ecom.ingest.load import load_file
 
         result = load_file(Path(argv[1]), DataDir.resolve(argv[2]))
         rows = result.rows_read
@@ -840,7 +840,7 @@ def _worker(argv: list[str]) -> None:
         pl.scan_csv(argv[1], schema=schema).sink_parquet(Path(argv[2]) / "events.parquet", compression="zstd")
         rows = pl.scan_parquet(Path(argv[2]) / "events.parquet").select(pl.len()).collect().item()
     elif step == "generate_month":
-        from ecom.generate import GeneratorConfig, generate
+        from ecom.synth.generate import GeneratorConfig, generate
 
         summary = generate(GeneratorConfig(events=int(argv[2]), months=3, only_months=(argv[3],)), DataDir.resolve(argv[1]))
         rows = summary.rows
@@ -860,13 +860,13 @@ def _worker(argv: list[str]) -> None:
         rows = len(pd.read_csv(argv[1], nrows=int(argv[2])))
         extra = {"base_rss_mb": base_rss_mb}
     elif step == "load_all":
-        from ecom.load import load
+        from ecom.ingest.load import load
 
         data = DataDir.resolve(argv[1])
         rows = sum(r.rows_read for r in load([data.landing], data))
     elif step in DBT_STEPS:
         # dbt in a child of this small process: its peak RSS is dbt's and DuckDB's.
-        from ecom.warehouse import dbt_env, dbt_executable, project_dir
+        from ecom.warehouse.runner import dbt_env, dbt_executable, project_dir
 
         data = DataDir.resolve(argv[1])
         data.warehouse.parent.mkdir(parents=True, exist_ok=True)
@@ -886,13 +886,13 @@ def _worker(argv: list[str]) -> None:
         extra = {"pairs": counts}
         rows = sum(counts.values())
     elif step == "oracle":
-        from ecom.oracle import compare
+        from ecom.ml.oracle import compare
 
         extra = {"oracle": compare(DataDir.resolve(argv[1])).as_dict()}
         rows = 0
     elif step == "serve":
         from ecom.dashboard.queries import TIMED_RUNS, Serving, time_queries
-        from ecom.serving import export
+        from ecom.warehouse.serving import export
 
         folder = export(DataDir.resolve(argv[1]))
         seconds = time.perf_counter() - began

@@ -10,7 +10,7 @@ from ecom import __version__
 from ecom.errors import EcomError
 from ecom.paths import DATA_DIR_ENV, DataDir
 from ecom.progress import say
-from ecom.warehouse import DEFAULT_MEMORY_LIMIT, DbtRun
+from ecom.warehouse.runner import DEFAULT_MEMORY_LIMIT, DbtRun
 
 MEMORY_LIMIT_HELP = f"DuckDB memory_limit, e.g. 4GB (default $ECOM_MEMORY_LIMIT or {DEFAULT_MEMORY_LIMIT})"
 
@@ -35,7 +35,7 @@ def _data_parent() -> argparse.ArgumentParser:
 
 
 def _generator_options(p: argparse.ArgumentParser) -> None:
-    from ecom.generate import PRESETS
+    from ecom.synth.generate import PRESETS
 
     presets = "; ".join(f"{p.name}: {p.help}" for p in PRESETS.values())
     p.add_argument("--preset", default="default", choices=list(PRESETS), help=f"dataset size ({presets})")
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _generate(args: argparse.Namespace, data: DataDir, **overrides: object) -> None:
-    from ecom.generate import GeneratorConfig, describe, generate, preset
+    from ecom.synth.generate import GeneratorConfig, describe, generate, preset
 
     events = args.events or preset(args.preset).events
     config = GeneratorConfig(events=events, seed=args.seed, gzip=args.gzip, **overrides)  # type: ignore[arg-type]
@@ -150,7 +150,7 @@ def _generate(args: argparse.Namespace, data: DataDir, **overrides: object) -> N
 
 
 def _load(paths: list[Path], data: DataDir, force: bool) -> None:
-    from ecom.load import describe, load
+    from ecom.ingest.load import describe, load
 
     results = load(paths or [data.landing], data, force=force)
     for result in results:
@@ -158,7 +158,7 @@ def _load(paths: list[Path], data: DataDir, force: bool) -> None:
 
 
 def _export(data: DataDir) -> None:
-    from ecom.serving import export
+    from ecom.warehouse.serving import export
 
     folder = export(data)
     say(f"serving: gold tables exported to {folder} (the dashboard switches to it on its next rerun)")
@@ -170,7 +170,7 @@ def _built(run: DbtRun, data: DataDir) -> str:
 
 
 def _dispatch(args: argparse.Namespace, data: DataDir) -> int:
-    from ecom.warehouse import run_dbt
+    from ecom.warehouse.runner import run_dbt
 
     if args.command == "generate":
         _generate(args, data, first_month=args.first_month, months=args.months,
@@ -196,7 +196,7 @@ def _dispatch(args: argparse.Namespace, data: DataDir) -> int:
         _export(data)
         say("dashboard: `ecom dashboard` (or `make dashboard`), then open http://localhost:8501")
         if (data.truth / "user_propensity.parquet").exists():
-            from ecom.oracle import compare, describe
+            from ecom.ml.oracle import compare, describe
 
             try:
                 say(describe(compare(data)))
@@ -215,7 +215,7 @@ def _dispatch(args: argparse.Namespace, data: DataDir) -> int:
                    "--client.toolbarMode", "viewer"]
         os.execvpe(command[0], command, {**os.environ, **data.env()})
     elif args.command == "evaluate":
-        from ecom.oracle import compare, describe
+        from ecom.ml.oracle import compare, describe
 
         say(describe(compare(data)))
     elif args.command == "docs":
@@ -225,7 +225,7 @@ def _dispatch(args: argparse.Namespace, data: DataDir) -> int:
             run_dbt(["docs", "serve"], data)
     elif args.command == "bench":
         from ecom.bench import run_benchmarks, update_readme
-        from ecom.warehouse import project_dir
+        from ecom.warehouse.runner import project_dir
 
         report = args.from_report or run_benchmarks(data, preset_name=args.preset, events=args.events)
         say(f"benchmark report: {report}")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ecom.generate import GenerationSummary, GeneratorConfig, generate
 from ecom.paths import DataDir
+from ecom.synth.generate import GenerationSummary, GeneratorConfig, generate
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = REPO.parent / "shared" / "data" / "rees46-sample"
@@ -44,9 +44,9 @@ def default_dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[DataDir, 
 @pytest.fixture(scope="session")
 def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory, tiny: tuple[DataDir, GenerationSummary]) -> DataDir:
     """The tiny dataset loaded, built with dbt and exported for serving once per session (read it, don't write)."""
-    from ecom.load import load
-    from ecom.serving import export
-    from ecom.warehouse import run_dbt
+    from ecom.ingest.load import load
+    from ecom.warehouse.runner import run_dbt
+    from ecom.warehouse.serving import export
 
     source, _ = tiny
     data = DataDir.resolve(tmp_path_factory.mktemp("tiny-warehouse"))

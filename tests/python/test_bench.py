@@ -25,7 +25,7 @@ from ecom.bench import (
     sample_rss,
 )
 from ecom.paths import DataDir
-from ecom.warehouse import MEMORY_ENV, dbt_env, dbt_executable, project_dir
+from ecom.warehouse.runner import MEMORY_ENV, dbt_env, dbt_executable, project_dir
 
 PARENT_BALLAST_MB = 600
 

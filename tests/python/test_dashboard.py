@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from ecom.dashboard.app import PAGES
 from ecom.paths import DATA_DIR_ENV, DataDir
-from ecom.serving import current
+from ecom.warehouse.serving import current
 from tests.python.warehouse_helpers import query
 
 pytestmark = pytest.mark.slow

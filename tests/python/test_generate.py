@@ -11,13 +11,13 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ecom.catalogue import CdfSearch
-from ecom.clock import Month
 from ecom.errors import EcomError
-from ecom.events import stable_order
-from ecom.generate import FULL_EVENTS, HEADER, GeneratorConfig, catalogue, generate
 from ecom.paths import DataDir
-from ecom.realism import compare, measure
+from ecom.synth.catalogue import CdfSearch
+from ecom.synth.clock import Month
+from ecom.synth.events import stable_order
+from ecom.synth.generate import FULL_EVENTS, HEADER, GeneratorConfig, catalogue, generate
+from ecom.synth.realism import compare, measure
 
 LINE = re.compile(
     r"^2019-(10|11)-\d\d \d\d:\d\d:\d\d UTC,(view|cart|purchase),\d+,\d{19},[a-z_.]*,[a-z0-9-]*,\d+\.\d\d,\d+,"

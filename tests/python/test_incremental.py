@@ -10,10 +10,10 @@ import polars as pl
 import pytest
 
 from ecom.errors import EcomError
-from ecom.generate import GeneratorConfig, generate
-from ecom.load import load
-from ecom.manifest import read_manifest
+from ecom.ingest.load import load
+from ecom.ingest.manifest import read_manifest
 from ecom.paths import DataDir
+from ecom.synth.generate import GeneratorConfig, generate
 
 from .warehouse_helpers import assert_same_tables, build, copy_of, query
 from .warehouse_helpers import snapshot as _snapshot

@@ -11,10 +11,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ecom import load as loader
 from ecom.cli import main
 from ecom.errors import EcomError
-from ecom.load import HEADER, load, load_file
+from ecom.ingest import load as loader
+from ecom.ingest.load import HEADER, load, load_file
 from ecom.paths import DataDir
 
 from .conftest import SAMPLE_FILES

@@ -8,10 +8,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from ecom import warehouse
 from ecom.cli import build_parser, main
 from ecom.paths import DataDir
-from ecom.warehouse import DEFAULT_MEMORY_LIMIT, MEMORY_ENV, project_dir
+from ecom.warehouse import runner as warehouse
+from ecom.warehouse.runner import DEFAULT_MEMORY_LIMIT, MEMORY_ENV, project_dir
 
 from .warehouse_helpers import assert_same_tables, copy_of, snapshot
 

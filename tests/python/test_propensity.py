@@ -15,11 +15,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from ecom.errors import EcomError
-from ecom.generate import GenerationSummary
-from ecom.load import load
-from ecom.oracle import compare, describe, label_expectation, oracle_lift, truth_trained_lift
-from ecom.paths import DataDir
-from ecom.propensity import (
+from ecom.ingest.load import load
+from ecom.ml.oracle import compare, describe, label_expectation, oracle_lift, truth_trained_lift
+from ecom.ml.propensity import (
     KEY_COLUMNS,
     LABEL_COLUMNS,
     MAX_TRAIN_ROWS,
@@ -35,7 +33,9 @@ from ecom.propensity import (
     train,
     training_inputs,
 )
-from ecom.warehouse import run_dbt
+from ecom.paths import DataDir
+from ecom.synth.generate import GenerationSummary
+from ecom.warehouse.runner import run_dbt
 from tests.python.warehouse_helpers import build, query
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from ecom.paths import DataDir
-from ecom.warehouse import run_dbt
+from ecom.warehouse.runner import run_dbt
 
 # Columns that legitimately differ between two builds of the same data: the seconds a fit took,
 # and the load ids, when the two warehouses loaded the same files separately.

@@ -1,7 +1,7 @@
 """The Streamlit dashboard over the gold layer (start it with `ecom dashboard`).
 
 It reads the serving Parquet export of the gold tables through an in-memory DuckDB, never the
-warehouse file, so `dbt build` can run while it serves (see ``ecom.serving``). Each rerun reads
+warehouse file, so `dbt build` can run while it serves (see ``ecom.warehouse.serving``). Each rerun reads
 the CURRENT pointer: after a build it switches to the new complete version at once.
 """
 
@@ -16,7 +16,7 @@ import streamlit as st
 
 from ecom.dashboard.queries import Serving
 from ecom.paths import DataDir
-from ecom.serving import MANIFEST, current
+from ecom.warehouse.serving import MANIFEST, current
 
 PAGES = ("Overview", "Sales", "Funnel", "Customers", "Retention", "Recommendations", "Propensity", "Decisions")
 ALL = "All"

@@ -1,4 +1,4 @@
-"""Every query behind the dashboard, by page, against a serving version (see ``ecom.serving``).
+"""Every query behind the dashboard, by page, against a serving version (see ``ecom.warehouse.serving``).
 
 The app and the query benchmark (``ecom bench``) run exactly these statements on a read-only
 connection to the version's DuckDB file, so the latencies reported are the ones users get.
@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ecom.serving import DATABASE
+from ecom.warehouse.serving import DATABASE
 
 QUERIES: dict[str, dict[str, str]] = {
     "Overview": {

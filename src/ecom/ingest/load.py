@@ -36,7 +36,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from ecom.errors import EcomError
-from ecom.manifest import ManifestEntry, checksum, read_manifest, scan_blocks, write_manifest
+from ecom.ingest.manifest import ManifestEntry, checksum, read_manifest, scan_blocks, write_manifest
 from ecom.paths import DataDir
 from ecom.progress import progress_bar
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from ecom.clock import DAY, Clock, Month
+from ecom.synth.clock import DAY, Clock, Month
 
 FULL_NEW_USERS_PER_DAY = 66_000
 FULL_LEGACY_USERS = 1_050_000
@@ -66,7 +66,7 @@ class Users:
         user alive now (see ``purchase_propensity``); the parameters let evaluation code compute
         it for any other window. ``departs_at`` is when the user's lifetime ends (no session starts
         after it), so evaluation code can also compute the chance of a purchase in a window that
-        starts at a given date (``ecom.oracle.label_expectation``).
+        starts at a given date (``ecom.ml.oracle.label_expectation``).
         """
         return pl.DataFrame(
             {

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from ecom.catalogue import Catalogue, ProductSampler
-from ecom.clock import Clock, Month
-from ecom.population import Sessions, Users
+from ecom.synth.catalogue import Catalogue, ProductSampler
+from ecom.synth.clock import Clock, Month
+from ecom.synth.population import Sessions, Users
 
 EVENT_TYPES = ["view", "cart", "remove_from_cart", "purchase"]
 VIEW, CART, PURCHASE = 0, 1, 3

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ecom.taxonomy import BRANDS_BY_PREFIX, CATEGORY_CODES, SYLLABLES
+from ecom.synth.taxonomy import BRANDS_BY_PREFIX, CATEGORY_CODES, SYLLABLES
 
 FULL_PRODUCTS = 209_000
 FULL_BRANDS = 4_220

@@ -30,7 +30,7 @@ THREADS_ENV = "ECOM_THREADS"
 
 def project_dir() -> Path:
     """The dbt project: ``$ECOM_PROJECT_DIR``, the checkout this package was installed from, or cwd."""
-    for candidate in (os.environ.get("ECOM_PROJECT_DIR"), Path(__file__).resolve().parents[2], Path.cwd()):
+    for candidate in (os.environ.get("ECOM_PROJECT_DIR"), Path(__file__).resolve().parents[3], Path.cwd()):
         if candidate and (Path(candidate) / "dbt_project.yml").exists():
             return Path(candidate).resolve()
     raise EcomError("dbt_project.yml not found: run from the project checkout or set ECOM_PROJECT_DIR")

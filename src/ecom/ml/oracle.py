@@ -24,9 +24,7 @@ import numpy as np
 import polars as pl
 
 from ecom.errors import EcomError
-from ecom.paths import DataDir
-from ecom.population import purchase_propensity
-from ecom.propensity import (
+from ecom.ml.propensity import (
     MAX_TRAIN_ROWS,
     MAX_VALIDATION_ROWS,
     feature_columns,
@@ -37,6 +35,8 @@ from ecom.propensity import (
     score_snapshots,
     top_k,
 )
+from ecom.paths import DataDir
+from ecom.synth.population import purchase_propensity
 
 TRUTH_FILE = "user_propensity.parquet"
 

@@ -1,0 +1,1 @@
+"""Landing CSV -> bronze Parquet: the loader, its manifest and the CSV contract."""

@@ -1,0 +1,1 @@
+"""The purchase-propensity model and its comparison with the generator's truth."""

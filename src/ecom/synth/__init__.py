@@ -1,0 +1,1 @@
+"""Synthetic REES46-shaped event data: catalogue, population, sessions, month files."""

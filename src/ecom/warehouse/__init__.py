@@ -1,0 +1,1 @@
+"""Silver and gold: running dbt on a data directory and exporting the serving copy."""
