@@ -1,13 +1,20 @@
-"""The ``ecom`` command line: parses arguments and calls the modules that do the work."""
+"""The ``ecom`` command line: parses arguments and calls the modules that do the work.
+
+Each command is one small function. Commands that write the data directory hold its writer
+lock (``ecom.lock``). A user's mistake (``EcomError``) or an unwritable path is one line on
+stderr and exit code 2; a programming error keeps its traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from ecom import __version__
 from ecom.errors import EcomError
+from ecom.lock import writer_lock
 from ecom.paths import DATA_DIR_ENV, DataDir
 from ecom.progress import say
 from ecom.warehouse.runner import DEFAULT_MEMORY_LIMIT, DbtRun
@@ -44,6 +51,11 @@ def _generator_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gzip", action="store_true", help="write .csv.gz files")
 
 
+def _build_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--memory-limit", help=MEMORY_LIMIT_HELP)
+    p.add_argument("--threads", type=int, help="dbt threads, at least 1 (default $ECOM_THREADS or 2)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ecom", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -67,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     ld = sub.add_parser("load", parents=[data], help="land CSV files as typed bronze Parquet",
                         description="Land CSV or CSV.gz files (the real Kaggle files or generated ones) as typed, "
                         "zstd Parquet under <data>/bronze, quarantining bad rows. Files already in the manifest "
-                        "are skipped.")
+                        "are skipped; hidden files (.x.csv, ._2019-Oct.csv) in a folder are skipped with a message.")
     ld.add_argument("paths", nargs="*", type=Path, help="files or folders (default: <data>/landing)")
     ld.add_argument(
         "--force",
@@ -81,8 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "for silver and gold without the propensity layer (`--selector propensity`). Only a build "
                        "without them exports the serving copy for the dashboard.")
     b.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
-    b.add_argument("--memory-limit", help=MEMORY_LIMIT_HELP)
-    b.add_argument("--threads", type=int, help="dbt threads (default $ECOM_THREADS or 2)")
+    _build_options(b)
     b.add_argument("dbt_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
 
     r = sub.add_parser("run", parents=[data], help="generate, load and build, end to end",
@@ -90,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "and --regenerate is not given), load it, build the warehouse.")
     _generator_options(r)
     r.add_argument("--regenerate", action="store_true", help="generate even if landing has files")
-    r.add_argument("--memory-limit", help=MEMORY_LIMIT_HELP)
+    _build_options(r)
 
     sub.add_parser("evaluate", parents=[data], help="propensity model vs RFM baseline vs the generator's oracle",
                    description="Compare the built propensity model's lift at the top k% with the RFM baseline and "
@@ -98,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "propensity instead of the labels to show how much of it the features carry (generated data only).")
 
     sub.add_parser("export", parents=[data], help="export the gold tables to the dashboard's serving folder",
-                   description="Copy the gold tables the dashboard reads to a new Parquet version under "
+                   description="Copy the gold tables the dashboard reads to a new serving version under "
                    "<data>/serving and switch the CURRENT pointer to it atomically (`build` and `run` do this).")
 
     db = sub.add_parser("dashboard", parents=[data], help="start the Streamlit dashboard over the gold tables",
@@ -111,18 +122,15 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--serve", action="store_true", help="also serve them with `dbt docs serve`")
 
     be = sub.add_parser("bench", parents=[data], help="benchmark the generator, the loader and the dbt build",
-                        description="Generate a dataset, then time the loader against a bare Polars "
-                        "scan_csv -> sink_parquet of the same file (and DuckDB and pandas), then land everything and time a "
-                        "from-scratch dbt build in its two layers (silver + gold with --selector warehouse, then "
-                        "--selector propensity; per-model times), the market-basket models and the model's training + "
-                        "scoring alone, the dashboard queries, and a December arrival built incrementally and then rebuilt "
-                        "with --full-refresh for comparison; each step in its own process, with its own peak RSS. "
-                        "Everything happens under <data>/bench/<preset or N-events> (its month CSVs are deleted before the "
-                        "full refresh, for disk) and is removed at the end. Write a Markdown + JSON report.")
+                        description="Generate a dataset, time the loader against a bare Polars sink of the same "
+                        "file, build the warehouse from scratch in its two layers, time the market-basket models, "
+                        "training + scoring, the dashboard queries, and a December arrival built incrementally "
+                        "against a full refresh; each step in its own process with its own peak RSS. Writes a "
+                        "Markdown + JSON report under <data>/reports.")
     be.add_argument("--preset", default="default", help="dataset size (default: default)")
     be.add_argument("--events", type=int, help="target events instead of the preset's")
-    be.add_argument("--update-readme", action="store_true",
-                    help="render the report into the README's performance section")
+    be.add_argument("--update-docs", action="store_true",
+                    help="render the report into docs/performance.md and the README's summary table")
     be.add_argument("--from-report", type=Path, metavar="JSON",
                     help="use this existing report instead of running the benchmarks")
     return parser
@@ -130,11 +138,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    data = DataDir.resolve(args.data_dir)
     try:
-        return _dispatch(args, data)
+        data = DataDir.resolve(args.data_dir)
+        return COMMANDS[args.command](args, data) or 0
     except EcomError as exc:
         print(f"ecom {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except PermissionError as exc:
+        print(f"ecom {args.command}: error: {exc.filename or 'a file'}: permission denied "
+              "(the data directory must be writable: choose another with --data-dir)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -146,21 +158,34 @@ def _generate(args: argparse.Namespace, data: DataDir, **overrides: object) -> N
 
     events = args.events or preset(args.preset).events
     config = GeneratorConfig(events=events, seed=args.seed, gzip=args.gzip, **overrides)  # type: ignore[arg-type]
-    say(describe(generate(config, data)))
+    with writer_lock(data, "ecom generate"):
+        say(describe(generate(config, data)))
 
 
-def _load(paths: list[Path], data: DataDir, force: bool) -> None:
+def _load(paths: list[Path], data: DataDir, force: bool) -> int:
+    """Land the files; 2 if any of them failed (the others still land)."""
     from ecom.ingest.load import describe, load
 
-    results = load(paths or [data.landing], data, force=force)
-    for result in results:
+    with writer_lock(data, "ecom load"):
+        report = load(paths or [data.landing], data, force=force)
+    for hidden in report.hidden:
+        say(f"{hidden.name}: skipped, a hidden file (not a delivery)")
+    for result in report.results:
         say(describe(result))
+    for path, reason in report.failures:
+        print(f"ecom load: error: {reason}", file=sys.stderr)
+    if report.failures:
+        print(f"ecom load: {len(report.failures)} of {len(report.failures) + len(report.results)} files failed: "
+              + ", ".join(p.name for p, _ in report.failures), file=sys.stderr)
+        return 2
+    return 0
 
 
 def _export(data: DataDir) -> None:
     from ecom.warehouse.serving import export
 
-    folder = export(data)
+    with writer_lock(data, "ecom export"):
+        folder = export(data)
     say(f"serving: gold tables exported to {folder} (the dashboard switches to it on its next rerun)")
 
 
@@ -169,70 +194,106 @@ def _built(run: DbtRun, data: DataDir) -> str:
     return f"dbt build: {len(run.results)} nodes OK{retried}; warehouse {data.warehouse}"
 
 
-def _dispatch(args: argparse.Namespace, data: DataDir) -> int:
+def _build_and_export(data: DataDir, dbt_args: list[str], args: argparse.Namespace, command: str) -> None:
     from ecom.warehouse.runner import run_dbt
 
-    if args.command == "generate":
-        _generate(args, data, first_month=args.first_month, months=args.months,
-                  only_months=tuple(args.only_month), dirt=not args.no_dirt, malformed_lines=args.malformed)
-    elif args.command == "load":
-        _load(args.paths, data, args.force)
-    elif args.command == "build":
-        extra = [a for a in args.dbt_args if a != "--"]
-        run = run_dbt(["build", *(["--full-refresh"] if args.full_refresh else []), *extra], data,
-                      memory_limit=args.memory_limit, threads=args.threads, retry_out_of_memory=True)
+    with writer_lock(data, command):
+        run = run_dbt(["build", *dbt_args], data, memory_limit=args.memory_limit, threads=args.threads,
+                      retry_out_of_memory=True)
         say(_built(run, data))
-        if not extra:
+        if not [a for a in dbt_args if a != "--full-refresh"]:
             _export(data)
-    elif args.command == "run":
+
+
+def cmd_generate(args: argparse.Namespace, data: DataDir) -> int:
+    _generate(args, data, first_month=args.first_month, months=args.months, only_months=tuple(args.only_month),
+              dirt=not args.no_dirt, malformed_lines=args.malformed)
+    return 0
+
+
+def cmd_load(args: argparse.Namespace, data: DataDir) -> int:
+    return _load(args.paths, data, args.force)
+
+
+def cmd_build(args: argparse.Namespace, data: DataDir) -> int:
+    extra = [a for a in args.dbt_args if a != "--"]
+    _build_and_export(data, [*(["--full-refresh"] if args.full_refresh else []), *extra], args, "ecom build")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, data: DataDir) -> int:
+    with writer_lock(data, "ecom run"):
         has_files = data.landing.exists() and any(data.landing.glob("*.csv*"))
         if args.regenerate or not has_files:
             _generate(args, data)
         else:
             say(f"landing already has files in {data.landing}; using them (--regenerate to replace)")
-        _load([data.landing], data, force=False)
-        run = run_dbt(["build"], data, memory_limit=args.memory_limit, retry_out_of_memory=True)
-        say(_built(run, data))
-        _export(data)
-        say("dashboard: `ecom dashboard` (or `make dashboard`), then open http://localhost:8501")
-        if (data.truth / "user_propensity.parquet").exists():
-            from ecom.ml.oracle import compare, describe
-
-            try:
-                say(describe(compare(data)))
-            except EcomError as exc:
-                say(f"oracle comparison skipped: {exc}")
-    elif args.command == "export":
-        _export(data)
-    elif args.command == "dashboard":
-        import importlib.util
-        import os
-
-        app = importlib.util.find_spec("ecom.dashboard.app")
-        assert app is not None and app.origin is not None
-        command = [sys.executable, "-m", "streamlit", "run", app.origin, "--server.headless", "true",
-                   "--server.port", str(args.port), "--browser.gatherUsageStats", "false",
-                   "--client.toolbarMode", "viewer"]
-        os.execvpe(command[0], command, {**os.environ, **data.env()})
-    elif args.command == "evaluate":
+        status = _load([data.landing], data, force=False)
+        _build_and_export(data, [], args, "ecom run")
+    say("dashboard: `ecom dashboard` (or `make dashboard`), then open http://localhost:8501")
+    if (data.truth / "user_propensity.parquet").exists():
         from ecom.ml.oracle import compare, describe
 
-        say(describe(compare(data)))
-    elif args.command == "docs":
-        run_dbt(["docs", "generate", "--static"], data)
-        say(f"dbt docs: open {data.root / 'dbt' / 'target' / 'static_index.html'} in a browser")
-        if args.serve:
-            run_dbt(["docs", "serve"], data)
-    elif args.command == "bench":
-        from ecom.bench import run_benchmarks, update_readme
-        from ecom.warehouse.runner import project_dir
+        try:
+            say(describe(compare(data)))
+        except EcomError as exc:
+            say(f"oracle comparison skipped: {exc}")
+    return status
 
-        report = args.from_report or run_benchmarks(data, preset_name=args.preset, events=args.events)
-        say(f"benchmark report: {report}")
-        if args.update_readme:
-            update_readme(report.with_suffix(".json"), project_dir() / "README.md")
-            say("README performance section updated from the report")
+
+def cmd_export(args: argparse.Namespace, data: DataDir) -> int:
+    _export(data)
     return 0
+
+
+def cmd_dashboard(args: argparse.Namespace, data: DataDir) -> int:
+    import importlib.util
+    import os
+
+    app = importlib.util.find_spec("ecom.dashboard.app")
+    assert app is not None and app.origin is not None
+    command = [sys.executable, "-m", "streamlit", "run", app.origin, "--server.headless", "true",
+               "--server.port", str(args.port), "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "viewer"]
+    os.execvpe(command[0], command, {**os.environ, **data.env()})
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace, data: DataDir) -> int:
+    from ecom.ml.oracle import compare, describe
+
+    say(describe(compare(data)))
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace, data: DataDir) -> int:
+    from ecom.warehouse.runner import run_dbt
+
+    with writer_lock(data, "ecom docs"):
+        run_dbt(["docs", "generate", "--static"], data)
+    say(f"dbt docs: open {data.root / 'dbt' / 'target' / 'static_index.html'} in a browser")
+    if args.serve:
+        run_dbt(["docs", "serve"], data)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace, data: DataDir) -> int:
+    from ecom.bench.report import update_docs
+    from ecom.bench.runner import run_benchmarks
+    from ecom.warehouse.runner import project_dir
+
+    report = args.from_report or run_benchmarks(data, preset_name=args.preset, events=args.events)
+    say(f"benchmark report: {report}")
+    if args.update_docs:
+        update_docs(report.with_suffix(".json"), project_dir())
+        say("docs/performance.md and the README's performance summary updated from the report")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, DataDir], int]] = {
+    "generate": cmd_generate, "load": cmd_load, "build": cmd_build, "run": cmd_run, "export": cmd_export,
+    "dashboard": cmd_dashboard, "evaluate": cmd_evaluate, "docs": cmd_docs, "bench": cmd_bench,
+}
 
 
 if __name__ == "__main__":

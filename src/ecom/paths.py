@@ -60,6 +60,11 @@ class DataDir:
         return self.root / "serving"
 
     @property
+    def serving_current(self) -> Path:
+        """A stable read-only copy of the silver and gold tables for notebooks and BI tools."""
+        return self.serving / "current.duckdb"
+
+    @property
     def truth(self) -> Path:
         """The generator's hidden per-user propensity: read only by evaluation code and tests."""
         return self.root / "truth"

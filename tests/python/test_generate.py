@@ -16,7 +16,8 @@ from ecom.paths import DataDir
 from ecom.synth.catalogue import CdfSearch
 from ecom.synth.clock import Month
 from ecom.synth.events import stable_order
-from ecom.synth.generate import FULL_EVENTS, HEADER, GeneratorConfig, catalogue, generate
+from ecom.contract import HEADER
+from ecom.synth.generate import FULL_EVENTS, GeneratorConfig, catalogue, generate
 from ecom.synth.realism import compare, measure
 
 LINE = re.compile(

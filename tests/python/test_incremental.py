@@ -51,7 +51,7 @@ def test_new_month_builds_incrementally_to_the_same_tables_as_a_full_refresh(tmp
     # November arrives (same simulation: seed and size): only its file is landed, and silver
     # rebuilds only its dates (+ Oct 31 as session context).
     generate(GeneratorConfig(events=50_000, only_months=("2019-11",)), data)
-    results = load([data.landing], data)
+    results = load([data.landing], data).results
     assert {r.source_file: r.status for r in results} == {"2019-Oct.csv": "skipped", "2019-Nov.csv": "loaded"}
     build(data)
     compiled = _compiled_stg_events(data)
@@ -104,7 +104,7 @@ def test_new_month_builds_incrementally_to_the_same_tables_as_a_full_refresh(tmp
 def test_redelivered_month_replaces_its_rows_and_matches_a_full_refresh(tmp_path: Path, tiny_warehouse: DataDir):
     data = copy_of(tiny_warehouse, tmp_path / "data")
     # November is delivered again, unchanged, so its load is newer than October's.
-    (again,) = load([data.landing / "2019-Nov.csv"], data, force=True)
+    (again,) = load([data.landing / "2019-Nov.csv"], data, force=True).results
     assert again.status == "reloaded"
     build(data)
     before = snapshot(data)
@@ -119,7 +119,7 @@ def test_redelivered_month_replaces_its_rows_and_matches_a_full_refresh(tmp_path
     dropped = len(lines) - len(kept)
     assert dropped > 2000
     october.write_bytes(b"\n".join(kept))
-    (result,) = load([october], data, force=True)
+    (result,) = load([october], data, force=True).results
     assert result.status == "reloaded"
     build(data)
     # That week is recomputed (its days' rows changed in sales_daily), from its days alone.
@@ -201,7 +201,7 @@ def _redeliver(data: DataDir, month_file: str, *, drop_day: str | None = None) -
     if drop_day is not None:
         lines = [line for line in lines if not line.startswith(drop_day.encode())]
     (data.landing / month_file).write_bytes(b"\n".join(lines) + b"\n")
-    (result,) = load([data.landing / month_file], data, force=True)
+    (result,) = load([data.landing / month_file], data, force=True).results
     assert result.status == "reloaded"
     build(data)
 
@@ -266,7 +266,7 @@ def test_a_day_shared_with_a_late_file_is_rebuilt_when_the_month_loses_it(tmp_pa
     data = copy_of(tiny_warehouse, tmp_path / "data")
     late = data.landing / "2019-Nov-late.csv"
     late.write_bytes(b"\n".join(_late_file_lines()) + b"\n")
-    (result,) = load([late], data)
+    (result,) = load([late], data).results
     assert result.status == "loaded"
     build(data)
     sessions_per_day = (
@@ -287,7 +287,7 @@ def test_a_day_shared_with_a_late_file_is_rebuilt_when_the_month_loses_it(tmp_pa
     november = data.landing / "2019-Nov.csv"
     lost = tuple(f"2019-11-{day}".encode() for day in range(26, 31))
     november.write_bytes(b"\n".join(line for line in november.read_bytes().split(b"\n") if not line.startswith(lost)))
-    (result,) = load([november], data, force=True)
+    (result,) = load([november], data, force=True).results
     assert result.status == "reloaded"
     build(data)
     after = query(data, sessions_per_day)

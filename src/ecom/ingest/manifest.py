@@ -1,21 +1,23 @@
-"""The loader's manifest: one entry per landed source file (size, checksum, rows, load id).
+"""The loader's manifest: one entry per landed source file, and the list of what is published.
 
-The manifest is what makes loading idempotent: a file whose name, size and checksum are
-already recorded is skipped. It is rewritten atomically (temp file, then rename).
+The manifest is bronze's commit log. A load writes its Parquet files under names of its own
+(``<stem>-<load_id>-<n>.parquet``) and they become visible only when the manifest that lists them
+replaces the previous one (an atomic rename): dbt reads exactly the files the manifest lists
+(the ``register_bronze`` macro), so a crash at any instant leaves all of a load or none of it
+visible. Files that no entry lists are left over from an interrupted load and are removed by the
+next writer (``ecom.lock``). A file whose name, size and checksum are already recorded is skipped.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import zlib
-from dataclasses import asdict, dataclass
+import re
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
-import numpy as np
-
-CHECKSUM_BLOCK = 8 << 20
+from ecom.faults import failpoint
+from ecom.ingest.sources import source_stem
 
 
 @dataclass
@@ -30,67 +32,65 @@ class ManifestEntry:
     rows_landed: int
     rows_quarantined: int
     seconds: float
-    partitions: list[str]
-    # How the rows were split: "csv" (Polars' CSV reader) or "lines" (line by line, the way a
-    # file with a bad line is read; also every load recorded before the CSV reader was tried).
+    # Paths relative to the bronze folder: the event files (events/event_date=.../*.parquet) and
+    # the quarantine file this load published.
+    files: list[str] = field(default_factory=list)
+    quarantine_file: str = ""
+    # How the rows were split: "csv" (Polars' CSV reader) or "lines" (line by line).
     reader: str = "lines"
 
-
-def count_byte(block: bytes, byte: int) -> int:
-    """Number of ``byte`` values in ``block``.
-
-    numpy's vectorised compare is about twice as fast as ``bytes.count`` (0.30 s against 0.55 s
-    over a 1.3 GB file here), and these counts run beside every load, sharing its two cores.
-    """
-    return int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == byte))
-
-
-@dataclass(frozen=True)
-class FileCounts:
-    """What one pass over a file's bytes found; what was not asked for is 0."""
-
-    crc32: int
-    lines: int  # a last line without a final newline counts as a line
-    commas: int
-
-
-def scan_blocks(fh: BinaryIO, *, crc: bool, count_lines: bool) -> FileCounts:
-    """CRC-32, lines and commas of everything ``fh`` yields, in one pass."""
-    value = 0
-    newlines = 0
-    commas = 0
-    last = b"\n"
-    while block := fh.read(CHECKSUM_BLOCK):
-        if crc:
-            value = zlib.crc32(block, value)
-        if count_lines:
-            newlines += count_byte(block, ord("\n"))
-            commas += count_byte(block, ord(","))
-            last = block[-1:]
-    lines = (newlines + (0 if last == b"\n" else 1)) if count_lines else 0
-    return FileCounts(value, lines, commas)
-
-
-def checksum(path: Path, *, count_lines: bool = True) -> tuple[str, FileCounts]:
-    """CRC-32 of the file's bytes (as hex) and, unless ``count_lines=False`` (then 0), its lines
-    and commas.
-
-    A gzip file's lines are in its decompressed text, and a skipped file needs only its checksum.
-    """
-    with open(path, "rb") as fh:
-        counts = scan_blocks(fh, crc=True, count_lines=count_lines)
-    return f"{counts.crc32:08x}", counts
+    @property
+    def partitions(self) -> list[str]:
+        """The event_date=... folders this load's rows lie in."""
+        return sorted({Path(f).parent.name for f in self.files})
 
 
 def read_manifest(path: Path) -> dict[str, ManifestEntry]:
     if not path.exists():
         return {}
     raw = json.loads(path.read_text())
-    return {e["source_file"]: ManifestEntry(**e) for e in raw["files"]}
+    entries = [_upgrade(e, path.parent) for e in raw["files"]]
+    return {e.source_file: e for e in entries}
+
+
+def _upgrade(entry: dict[str, object], bronze: Path) -> ManifestEntry:
+    """An entry as this version writes it. Manifests written before entries listed their files
+    name them by partition: the files are found there by the load's naming pattern."""
+    if "files" not in entry:
+        stem = re.escape(source_stem(str(entry["source_file"])))
+        own = re.compile(stem + r"-[0-9]+\.parquet")
+        files = [
+            str(p.relative_to(bronze))
+            for partition in entry.pop("partitions", [])  # type: ignore[attr-defined]
+            for p in sorted((bronze / "events" / str(partition)).glob("*.parquet"))
+            if own.fullmatch(p.name)
+        ]
+        quarantine = bronze / "quarantine" / f"{source_stem(str(entry['source_file']))}.parquet"
+        entry = entry | {"files": files, "quarantine_file": str(quarantine.relative_to(bronze))}
+    entry.pop("partitions", None)
+    return ManifestEntry(**entry)  # type: ignore[arg-type]
 
 
 def write_manifest(path: Path, entries: dict[str, ManifestEntry]) -> None:
+    """Replace the manifest atomically: the commit point of a load."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"files": [asdict(e) for e in sorted(entries.values(), key=lambda e: e.source_file)]}, indent=2))
+    document = {"files": [asdict(e) for e in sorted(entries.values(), key=lambda e: e.source_file)]}
+    tmp.write_text(json.dumps(document, indent=2))
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    failpoint("manifest.before_commit")
     os.replace(tmp, path)
+    failpoint("manifest.after_commit")
+
+
+def published_files(bronze: Path, entries: dict[str, ManifestEntry]) -> set[Path]:
+    """Every file the manifest lists (events and quarantine), as absolute paths."""
+    return {bronze / f for e in entries.values() for f in [*e.files, e.quarantine_file] if f}
+
+
+def unpublished_files(bronze: Path) -> list[Path]:
+    """Parquet files under bronze that no manifest entry lists: left by an interrupted load."""
+    published = published_files(bronze, read_manifest(bronze / "_manifest.json"))
+    candidates = [*bronze.glob("events/event_date=*/*.parquet"), *bronze.glob("quarantine/*.parquet")]
+    return sorted(p for p in candidates if p not in published)

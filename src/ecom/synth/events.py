@@ -17,7 +17,6 @@ from ecom.synth.catalogue import Catalogue, ProductSampler
 from ecom.synth.clock import Clock, Month
 from ecom.synth.population import Sessions, Users
 
-EVENT_TYPES = ["view", "cart", "remove_from_cart", "purchase"]
 VIEW, CART, PURCHASE = 0, 1, 3
 SAME_CATEGORY_VIEW = 0.75
 EXTRA_ITEMS_MEAN = 0.6

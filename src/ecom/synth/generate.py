@@ -21,16 +21,15 @@ import numpy as np
 import polars as pl
 from rich.progress import Progress
 
+from ecom.contract import EVENT_TYPES, HEADER, TIME_FORMAT
 from ecom.errors import EcomError
 from ecom.paths import DataDir
 from ecom.progress import progress_bar
 from ecom.synth.catalogue import Catalogue, ProductSampler, build_catalogue
 from ecom.synth.clock import Clock, Month, month_range
-from ecom.synth.events import EVENT_TYPES, EventRows, expand_sessions, session_uuids
+from ecom.synth.events import EventRows, expand_sessions, session_uuids
 from ecom.synth.population import Sessions, Users, draw_population, draw_sessions
 
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
-HEADER = "event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session"
 FULL_EVENTS = 109_950_743  # the real October + November 2019
 CHUNK_SESSIONS = 250_000
 MALFORMED_KINDS = (

@@ -1,13 +1,16 @@
 """Run dbt against one data directory: the right profile, target path and environment.
 
 dbt runs as a subprocess (its own logging, exit code and ``run_results.json``), with its
-artefacts under ``<data>/dbt/`` so that several pipelines can live side by side.
+artefacts under ``<data>/dbt/`` so that several pipelines can live side by side. The child dies
+with its parent (Linux: a parent-death signal), so a killed ``ecom build`` never leaves dbt
+running and holding the warehouse.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -16,16 +19,21 @@ from pathlib import Path
 from ecom.errors import EcomError
 from ecom.paths import DataDir
 from ecom.progress import say
+from ecom.warehouse.child import guarded
 
 MEMORY_ENV = "ECOM_MEMORY_LIMIT"
 # DuckDB's memory_limit when ECOM_MEMORY_LIMIT is unset (profiles.yml spells the same default).
 # A process runs 0.5-1.3 GB above DuckDB's cap (Python, dbt and allocations outside DuckDB's
-# buffer pool, measured at full scale), so the issue's "every step under 8 GB" needs a cap below
-# 8GB: at 8GB the builds peaked at 8.1-8.9 GB. At 7GB the full benchmark's three builds peaked at
-# 7.5-7.9 GB (108M events from scratch, a December on top, a full refresh of 185M), and since the
-# models stopped spilling much the cap cost no time (557 s against 628 s; README, Performance).
+# buffer pool), so "every step under 8 GB" needs a cap below 8GB (docs/architecture.md).
 DEFAULT_MEMORY_LIMIT = "7GB"
 THREADS_ENV = "ECOM_THREADS"
+# DuckDB's memory_limit syntax: a number and a unit (1000- or 1024-based).
+MEMORY_PATTERN = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+# Commands that open the warehouse file for writing.
+WAREHOUSE_WRITERS = {"build", "run", "test", "seed", "retry", "snapshot", "show", "docs"}
+OUT_OF_MEMORY = "Out of Memory Error"
+# Commands whose failed nodes `dbt retry` can run again.
+RETRYABLE = {"build", "run"}
 
 
 def project_dir() -> Path:
@@ -34,6 +42,31 @@ def project_dir() -> Path:
         if candidate and (Path(candidate) / "dbt_project.yml").exists():
             return Path(candidate).resolve()
     raise EcomError("dbt_project.yml not found: run from the project checkout or set ECOM_PROJECT_DIR")
+
+
+def checked_memory_limit(value: str | None) -> str | None:
+    """``value`` (or ``$ECOM_MEMORY_LIMIT``) if DuckDB can read it; one clear error otherwise."""
+    for source, raw in (("--memory-limit", value), (MEMORY_ENV, os.environ.get(MEMORY_ENV))):
+        if raw is not None:
+            if not MEMORY_PATTERN.match(raw):
+                raise EcomError(f"{source} {raw!r} is not a memory size: use a number and a unit, e.g. 4GB or 7GiB")
+            return raw
+    return None
+
+
+def checked_threads(value: int | None) -> int | None:
+    """``value`` (or ``$ECOM_THREADS``) if it is a whole number of at least 1; one clear error otherwise."""
+    for source, raw in (("--threads", value), (THREADS_ENV, os.environ.get(THREADS_ENV))):
+        if raw is None:
+            continue
+        try:
+            threads = int(raw)
+        except ValueError:
+            threads = 0
+        if threads < 1:
+            raise EcomError(f"{source} {raw!r} is not a number of threads: use a whole number of at least 1")
+        return threads
+    return None
 
 
 def dbt_env(data: DataDir, memory_limit: str | None = None, threads: int | None = None) -> dict[str, str]:
@@ -70,11 +103,6 @@ class DbtRun:
     retried: list[str] = field(default_factory=list)
 
 
-OUT_OF_MEMORY = "Out of Memory Error"
-# Commands whose failed nodes `dbt retry` can run again.
-RETRYABLE = {"build", "run"}
-
-
 def out_of_memory_nodes(results: list[dict[str, object]]) -> list[str]:
     """The nodes of a dbt run that failed because DuckDB ran out of memory (from run_results)."""
     return [
@@ -84,11 +112,42 @@ def out_of_memory_nodes(results: list[dict[str, object]]) -> list[str]:
     ]
 
 
-def _dbt(args: list[str], data: DataDir, memory_limit: str | None, threads: int | None) -> tuple[int, list[dict[str, object]]]:
-    proc = subprocess.run([dbt_executable(), *args], env=dbt_env(data, memory_limit, threads), cwd=project_dir(), check=False)
+def warehouse_lock_holder(data: DataDir) -> str | None:
+    """Who holds the warehouse file open, as DuckDB reports it ("PID 123, /usr/bin/python3"), or None."""
+    if not data.warehouse.exists():
+        return None
+    import duckdb
+
+    try:
+        duckdb.connect(str(data.warehouse)).close()
+    except duckdb.IOException as exc:
+        return _lock_holder_in(str(exc))
+    return None
+
+
+def _lock_holder_in(text: str) -> str | None:
+    match = re.search(r"Could not set lock on file.*?Conflicting lock is held in (\S+) \(PID (\d+)\)", text, re.DOTALL)
+    return f"PID {match.group(2)}, {match.group(1)}" if match else None
+
+
+def _locked_message(data: DataDir, holder: str) -> str:
+    return (f"the warehouse {data.warehouse} is open in another process ({holder}): close that connection "
+            f"(a notebook, DBeaver or a BI tool) or point it at {data.serving_current} instead, then run again")
+
+
+def _dbt(args: list[str], data: DataDir, memory_limit: str | None, threads: int | None) -> tuple[int, list[dict[str, object]], str]:
+    """Run dbt, echoing its output; (exit code, run results, the output's last lines)."""
+    proc = subprocess.Popen(guarded([dbt_executable(), *args]), env=dbt_env(data, memory_limit, threads),
+                            cwd=project_dir(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+    assert proc.stdout is not None
+    tail: list[str] = []
+    for line in proc.stdout:
+        sys.stdout.write(line)
+        tail = [*tail[-199:], line]
+    returncode = proc.wait()
     results_path = data.root / "dbt" / "target" / "run_results.json"
     results = json.loads(results_path.read_text())["results"] if results_path.exists() else []
-    return proc.returncode, results
+    return returncode, results, "".join(tail)
 
 
 def run_dbt(args: list[str], data: DataDir, *, memory_limit: str | None = None, threads: int | None = None,
@@ -97,27 +156,31 @@ def run_dbt(args: list[str], data: DataDir, *, memory_limit: str | None = None, 
 
     With ``retry_out_of_memory``, a build or run whose only failures are DuckDB out-of-memory
     errors runs those nodes and the ones they skipped once more, in a fresh process (``dbt
-    retry``). Near its memory_limit DuckDB can fail to pin a block in one run and pass in the
-    next: `propensity_features` failed once so in a full-scale build at 7GB (beside no other
-    node), then passed alone at 7GB and at 5GB (README, Configuration). The benchmark does not
-    retry: it reports what one attempt did.
+    retry``): near its memory_limit DuckDB can fail to pin a block in one run and pass in the
+    next (README, Configuration). The benchmark does not retry: it reports what one attempt did.
     """
+    memory_limit, threads = checked_memory_limit(memory_limit), checked_threads(threads)
     if not data.bronze_events.exists() and args and args[0] in {"build", "run", "test"}:
         raise EcomError(f"no bronze data under {data.bronze_events}: run `ecom load` (or `ecom run`) first")
+    if args and args[0] in WAREHOUSE_WRITERS and (holder := warehouse_lock_holder(data)):
+        raise EcomError(_locked_message(data, holder))
     data.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    (data.root / "dbt" / "target" / "run_results.json").unlink(missing_ok=True)
     command = [dbt_executable(), *args]
-    returncode, results = _dbt(args, data, memory_limit, threads)
+    returncode, results, output = _dbt(args, data, memory_limit, threads)
     if returncode == 0:
         return DbtRun(command, returncode, results)
+    if holder := _lock_holder_in(output):
+        raise EcomError(_locked_message(data, holder))
     failed = [r for r in results if r.get("status") in {"error", "fail"}]
     short_of_memory = out_of_memory_nodes(results)
-    limit = memory_limit or os.environ.get(MEMORY_ENV) or DEFAULT_MEMORY_LIMIT
+    limit = memory_limit or DEFAULT_MEMORY_LIMIT
     if not (retry_out_of_memory and args and args[0] in RETRYABLE and short_of_memory
             and len(short_of_memory) == len(failed)):
         raise EcomError(f"`dbt {' '.join(args)}` failed (exit {returncode}); see the dbt output above")
     say(f"DuckDB ran out of memory in {', '.join(short_of_memory)} (memory_limit {limit}); running the failed "
         "and skipped nodes once more in a fresh process (`dbt retry`)")
-    returncode, retried = _dbt(["retry"], data, memory_limit, threads)
+    returncode, retried, _ = _dbt(["retry"], data, memory_limit, threads)
     if returncode != 0:
         still = out_of_memory_nodes(retried)
         if still:

@@ -1,0 +1,168 @@
+"""Child-process entry points of the benchmark: ``python -m ecom.bench.worker STEP ARGS``.
+
+Each step does one thing and prints one JSON line: rows, seconds and its own peak RSS, plus what
+the step measured. ``ecom.bench.measure.measure`` runs it and reads that line.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ecom.bench.measure import own_peak_rss_mb, sample_rss
+from ecom.contract import COLUMNS
+from ecom.paths import DataDir
+
+# Steps that run dbt: the incremental build (one `dbt build` on a built warehouse), the
+# from-scratch build in its two layers, a full refresh to compare the incremental build with, and
+# two parts of the build on their own.
+DBT_STEPS = {
+    "build": ["build"],
+    # The from-scratch build in its two layers (selectors.yml), one after the other: silver and
+    # gold, then the propensity layer on top of them (features, model, scores, evaluation,
+    # targets). Together they are every node of `build`.
+    "build_warehouse": ["build", "--selector", "warehouse"],
+    "build_propensity": ["build", "--selector", "propensity"],
+    # The same warehouse rebuilt from nothing: what an incremental build is compared with.
+    "full_refresh": ["build", "--full-refresh"],
+    # Training + scoring alone, on the built features.
+    # Refit even though the build just trained on the same inputs: this step times training.
+    "ml": ["run", "--select", "propensity_model", "propensity_scores", "--vars", "{propensity_retrain: true}"],
+    # The market-basket models alone: baskets, then purchase, category and also-viewed pairs.
+    "basket": ["run", "--select", "int_purchase_baskets", "int_view_baskets", "product_pairs", "category_pairs",
+               "also_viewed_pairs"],
+}
+BASKET_MODELS = DBT_STEPS["basket"][2:]
+# Distinct pairs in a basket table: every pair the pair models count, before the support filter.
+PAIRS_SQL = (
+    "select count(*) from (select a.product_id, b.product_id from silver.{table} as a "
+    "join silver.{table} as b on a.basket_id = b.basket_id and a.product_id < b.product_id group by all)"
+)
+
+Step = tuple[int, dict[str, object]]  # rows, and what else the step reports
+
+
+def _generate(argv: list[str]) -> Step:
+    from ecom.synth.generate import GeneratorConfig, generate
+
+    return generate(GeneratorConfig(events=int(argv[1])), DataDir.resolve(argv[0])).rows, {}
+
+
+def _generate_month(argv: list[str]) -> Step:
+    from ecom.synth.generate import GeneratorConfig, generate
+
+    config = GeneratorConfig(events=int(argv[1]), months=3, only_months=(argv[2],))
+    return generate(config, DataDir.resolve(argv[0])).rows, {}
+
+
+def _load(argv: list[str]) -> Step:
+    from ecom.ingest.load import load_file
+
+    result = load_file(Path(argv[0]), DataDir.resolve(argv[1]))
+    return result.rows_read, {"reader": result.reader}
+
+
+def _load_all(argv: list[str]) -> Step:
+    from ecom.ingest.load import load
+
+    data = DataDir.resolve(argv[0])
+    return sum(r.rows_read for r in load([data.landing], data).results), {}
+
+
+def _bare_sink(argv: list[str]) -> Step:
+    """The baseline: the fastest honest way to type this CSV with Polars, no validation."""
+    import polars as pl
+
+    numbers = {"product_id": pl.Int32, "category_id": pl.Int64, "price": pl.Float64, "user_id": pl.Int32}
+    out = Path(argv[1]) / "events.parquet"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pl.scan_csv(argv[0], schema={c: numbers.get(c, pl.String) for c in COLUMNS}).sink_parquet(out, compression="zstd")
+    return pl.scan_parquet(out).select(pl.len()).collect().item(), {}
+
+
+def _duckdb_copy(argv: list[str]) -> Step:
+    import duckdb
+
+    out = Path(argv[1]) / "events.parquet"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect() as con:
+        con.execute("set preserve_insertion_order = false")
+        con.execute(f"copy (select * from read_csv('{argv[0]}')) to '{out}' (format parquet, compression zstd)")
+        return con.execute(f"select count(*) from read_parquet('{out}')").fetchall()[0][0], {}
+
+
+def _pandas_slice(argv: list[str]) -> Step:
+    import pandas as pd
+
+    base_rss_mb = own_peak_rss_mb()
+    return len(pd.read_csv(argv[0], nrows=int(argv[1]))), {"base_rss_mb": base_rss_mb}
+
+
+def _dbt_step(step: str, argv: list[str]) -> Step:
+    """dbt in a child of this small process: its peak RSS is dbt's and DuckDB's."""
+    from ecom.warehouse.child import guarded
+    from ecom.warehouse.runner import dbt_env, dbt_executable, project_dir
+
+    data = DataDir.resolve(argv[0])
+    data.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    # The results of this invocation only: dbt leaves the last ones where it fails early.
+    (data.root / "dbt" / "target" / "run_results.json").unlink(missing_ok=True)
+    dbt = subprocess.Popen(guarded([dbt_executable(), *DBT_STEPS[step], "--quiet"]), cwd=project_dir(),
+                           env=dbt_env(data))
+    samples = sample_rss(dbt)
+    if dbt.returncode != 0:
+        raise SystemExit(dbt.returncode)
+    return 0, {"rss_samples": samples}
+
+
+def _pairs(argv: list[str]) -> Step:
+    import duckdb
+
+    with duckdb.connect(str(DataDir.resolve(argv[0]).warehouse), read_only=True) as con:
+        counts = {table: con.execute(PAIRS_SQL.format(table=table)).fetchall()[0][0]
+                  for table in ("int_purchase_baskets", "int_view_baskets")}
+    return sum(counts.values()), {"pairs": counts}
+
+
+def _oracle(argv: list[str]) -> Step:
+    from ecom.ml.oracle import compare
+
+    return 0, {"oracle": compare(DataDir.resolve(argv[0])).as_dict()}
+
+
+def _serve(argv: list[str]) -> Step:
+    from ecom.dashboard.queries import TIMED_RUNS, Serving, time_queries
+    from ecom.warehouse.serving import export
+
+    began = time.perf_counter()
+    folder = export(DataDir.resolve(argv[0]))
+    seconds = time.perf_counter() - began
+    return 0, {"seconds": seconds, "queries": time_queries(Serving.open(folder)), "query_repeats": TIMED_RUNS}
+
+
+STEPS: dict[str, object] = {
+    "generate": _generate, "generate_month": _generate_month, "load": _load, "load_all": _load_all,
+    "bare_sink": _bare_sink, "duckdb_copy": _duckdb_copy, "pandas_slice": _pandas_slice, "pairs": _pairs,
+    "oracle": _oracle, "serve": _serve,
+}
+
+
+def main(argv: list[str]) -> None:
+    """Run one step; print one JSON line with its rows, seconds, peak RSS and what it measured."""
+    step, args = argv[0], argv[1:]
+    began = time.perf_counter()
+    if step in DBT_STEPS:
+        rows, extra = _dbt_step(step, args)
+    elif step in STEPS:
+        rows, extra = STEPS[step](args)  # type: ignore[operator]
+    else:
+        raise SystemExit(f"unknown benchmark step {step}")
+    seconds = extra.pop("seconds", None) or time.perf_counter() - began
+    print(json.dumps({"rows": rows, "seconds": seconds, "peak_rss_mb": own_peak_rss_mb()} | extra))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
