@@ -12,11 +12,11 @@
     {%- if values | length == 0 -%}
         false
     {%- else -%}
-        {{ column }} in (
+        ({{ column }} in (
             {%- for v in values -%}
                 {%- if type %}cast('{{ v }}' as {{ type }}){% else %}'{{ v }}'{% endif -%}
                 {%- if not loop.last %}, {% endif -%}
             {%- endfor -%}
-        )
+        ))
     {%- endif -%}
 {%- endmacro %}

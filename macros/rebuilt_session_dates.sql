@@ -32,8 +32,8 @@
 -#}
 {% macro rebuilt_session_events(changed) -%}
     {%- set session_dates = rebuilt_session_dates(changed) -%}
-    {{ in_dates('event_date', date_window(session_dates, days_after=var('session_lookback_days'))) }}
-    and {{ in_dates('cast(session_started_at as date)', session_dates) }}
+    ({{ in_dates('event_date', date_window(session_dates, days_after=var('session_lookback_days'))) }}
+    and {{ in_dates('cast(session_started_at as date)', session_dates) }})
 {%- endmacro %}
 
 

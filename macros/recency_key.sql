@@ -5,5 +5,5 @@
     text concatenation it replaced.
 -#}
 {% macro recency_key(event_at='event_at', event_key='event_key') -%}
-    (cast(epoch_us({{ event_at }}) as hugeint) << 64) + cast({{ event_key }} as hugeint)
+    ((cast(epoch_us({{ event_at }}) as hugeint) << 64) + cast({{ event_key }} as hugeint))
 {%- endmacro %}

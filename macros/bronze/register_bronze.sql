@@ -44,14 +44,8 @@
         {{ return([]) }}
     {%- endif -%}
     {%- set query -%}
-        select '{{ bronze_path() }}/' || part as path
-        from (
-            select unnest(entry.files) as part
-            from (
-                select unnest(files) as entry
-                from read_json('{{ manifest }}', format = 'auto', maximum_object_size = 1073741824)
-            )
-        )
+        select '{{ bronze_path() }}/' || unnest(json_extract_string(content, '$.files[*].files[*]')) as path
+        from read_text('{{ manifest }}')
         order by path
     {%- endset -%}
     {{ return(run_query(query).columns[0].values() | list) }}

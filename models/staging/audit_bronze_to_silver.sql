@@ -1,5 +1,8 @@
 -- Per source file and bronze date: every bronze row is a silver event, a removed duplicate or a
 -- rejected row with a reason. assert_bronze_reconciles_with_silver fails the build otherwise.
+-- Of identical rows the copy from the first file name is the silver event; every other copy is
+-- a removed duplicate of its own file (stg_events.duplicate_files), so a late file that repeats
+-- rows of its month reconciles file by file.
 with
 
 bronze as (
@@ -27,9 +30,25 @@ silver_counts as (
     select
         event_date,
         source_file,
-        count(*) as silver_rows,
-        cast(sum(duplicates_removed) as bigint) as duplicates_removed
+        count(*) as silver_rows
     from events
+    group by event_date, source_file
+),
+
+removed_copies as (
+    select
+        event_date,
+        unnest(duplicate_files) as source_file
+    from events
+    where duplicate_files is not null
+),
+
+duplicate_counts as (
+    select
+        event_date,
+        source_file,
+        count(*) as duplicates_removed
+    from removed_copies
     group by event_date, source_file
 ),
 
@@ -49,11 +68,11 @@ rejected_counts as (
 
 joined as (
     select
-        coalesce(b.event_date, s.event_date, r.event_date) as event_date,
-        coalesce(b.source_file, s.source_file, r.source_file) as source_file,
+        coalesce(b.event_date, s.event_date, r.event_date, d.event_date) as event_date,
+        coalesce(b.source_file, s.source_file, r.source_file, d.source_file) as source_file,
         coalesce(b.bronze_rows, 0) as bronze_rows,
         coalesce(s.silver_rows, 0) as silver_rows,
-        coalesce(s.duplicates_removed, 0) as duplicates_removed,
+        coalesce(d.duplicates_removed, 0) as duplicates_removed,
         coalesce(r.rejected_missing_value, 0) as rejected_missing_value,
         coalesce(r.rejected_outside_date_range, 0) as rejected_outside_date_range,
         coalesce(r.rejected_non_positive_purchase_price, 0) as rejected_non_positive_purchase_price,
@@ -65,6 +84,10 @@ joined as (
         on
             coalesce(b.event_date, s.event_date) = r.event_date
             and coalesce(b.source_file, s.source_file) = r.source_file
+    full outer join duplicate_counts as d
+        on
+            coalesce(b.event_date, s.event_date, r.event_date) = d.event_date
+            and coalesce(b.source_file, s.source_file, r.source_file) = d.source_file
 ),
 
 final as (

@@ -85,16 +85,17 @@ single_rows as not materialized (
     -- would carry every text column through a hash table (the costliest step at full scale).
     select
         hashed.*,
-        1 as copies
+        1 as copies,
+        cast(null as varchar[]) as duplicate_files
     from hashed
     anti join repeated_keys on hashed.event_key = repeated_keys.event_key
 ),
 
 repeated_rows as not materialized (
-    -- Exact duplicates (equal in every source column) are kept once; grouping on the columns,
-    -- not on the hash, keeps two different rows that happen to share a hash apart. A copy
-    -- delivered in a second file is attributed to the first file name (see
-    -- audit_bronze_to_silver).
+    -- Exact duplicates (equal in every source column after normalisation) are kept once;
+    -- grouping on the columns, not on the hash, keeps two different rows that happen to share a
+    -- hash apart. The copy from the first file name (and its load) is kept; duplicate_files
+    -- lists the file of every removed copy, so the audit reconciles each file on its own.
     select
         hashed.event_at,
         hashed.event_type,
@@ -106,9 +107,10 @@ repeated_rows as not materialized (
         hashed.user_id,
         hashed.user_session,
         min(hashed.source_file) as source_file,
-        max(hashed.load_id) as load_id,
+        min_by(hashed.load_id, hashed.source_file) as load_id,
         hashed.event_key,
-        count(*) as copies
+        count(*) as copies,
+        list_sort(list(hashed.source_file))[2:] as duplicate_files
     from hashed
     semi join repeated_keys on hashed.event_key = repeated_keys.event_key
     group by all
@@ -215,7 +217,8 @@ final as (
         session_started_at,
         source_file,
         load_id,
-        copies - 1 as duplicates_removed
+        copies - 1 as duplicates_removed,
+        duplicate_files
     from sessionised
     {%- if target_dates is not none %}
         where {{ in_dates('cast(event_at as date)', target_dates) }}

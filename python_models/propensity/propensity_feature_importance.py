@@ -3,7 +3,13 @@
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from ecom.ml.propensity import feature_importance, load_booster
+    import polars as pl
 
-    booster, features = load_booster(dbt.ref("propensity_model").pl())
+    from ecom.ml.propensity import load_booster
+    from ecom.ml.scoring import IMPORTANCE_SCHEMA, feature_importance
+
+    record = dbt.ref("propensity_model").pl()
+    if record.height == 0:  # the data could not train a model (see propensity_model)
+        return pl.DataFrame(schema=IMPORTANCE_SCHEMA).to_arrow()
+    booster, features = load_booster(record)
     return feature_importance(booster, features).to_arrow()

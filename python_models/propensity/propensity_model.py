@@ -10,15 +10,19 @@ ecom.ml.propensity.training_inputs).
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    import sys
+
+    import polars as pl
+
+    from ecom.ml.lineage import retrain_forced, stored_model, training_inputs
     from ecom.ml.propensity import (
         MAX_TRAIN_ROWS,
         MAX_VALIDATION_ROWS,
+        MODEL_SCHEMA,
         model_record,
-        retrain_forced,
         sample_snapshot,
-        stored_model,
         train,
-        training_inputs,
+        untrainable,
     )
 
     features = dbt.ref("propensity_features")
@@ -27,6 +31,10 @@ def model(dbt, session):
         "validation": dbt.config.get("validation_cutoff"),
     }
     label_days = int(dbt.config.get("label_days"))
+    reason = untrainable(features)
+    if reason is not None:
+        print(f"propensity_model: no model trained: {reason}", file=sys.stderr)
+        return pl.DataFrame(schema=MODEL_SCHEMA).to_arrow()
     # Trained on exactly these inputs already (a new month changes only the score snapshot):
     # keep that model, the one refitting would give again. --vars '{propensity_retrain: true}'
     # refits anyway.

@@ -8,16 +8,13 @@ def model(dbt, session):
     dbt.config(materialized="table")
     import polars as pl
 
-    from ecom.ml.propensity import (
-        SCORED_SNAPSHOTS,
-        load_booster,
-        retrain_forced,
-        score_snapshots,
-        scoring_inputs,
-        stored_scores,
-    )
+    from ecom.ml.lineage import retrain_forced, scoring_inputs, stored_scores
+    from ecom.ml.propensity import SCORED_SNAPSHOTS, load_booster
+    from ecom.ml.scoring import SCORES_SCHEMA, score_snapshots
 
     record = dbt.ref("propensity_model").pl()
+    if record.height == 0:  # the data could not train a model (see propensity_model)
+        return pl.DataFrame(schema=SCORES_SCHEMA).to_arrow()
     booster, features = load_booster(record)
     snapshots = dbt.ref("propensity_features")
     inputs = scoring_inputs(snapshots, record["model_id"][0])

@@ -11,12 +11,12 @@ import numpy as np
 import polars as pl
 import pytest
 
+from ecom.contract import HEADER
 from ecom.errors import EcomError
 from ecom.paths import DataDir
 from ecom.synth.catalogue import CdfSearch
 from ecom.synth.clock import Month
 from ecom.synth.events import stable_order
-from ecom.contract import HEADER
 from ecom.synth.generate import FULL_EVENTS, GeneratorConfig, catalogue, generate
 from ecom.synth.realism import compare, measure
 

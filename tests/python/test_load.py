@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 
 from ecom.cli import main
+from ecom.contract import HEADER
 from ecom.errors import EcomError
 from ecom.ingest import load as loader
-from ecom.contract import HEADER
 from ecom.ingest import plans
 from ecom.ingest.load import load, load_file
 from ecom.paths import DataDir

@@ -16,6 +16,8 @@ from polars.testing import assert_frame_equal
 
 from ecom.errors import EcomError
 from ecom.ingest.load import load
+from ecom.ml.lineage import training_inputs
+from ecom.ml.metrics import roc_auc
 from ecom.ml.oracle import compare, describe, label_expectation, oracle_lift, truth_trained_lift
 from ecom.ml.propensity import (
     KEY_COLUMNS,
@@ -26,13 +28,10 @@ from ecom.ml.propensity import (
     labels,
     load_booster,
     matrix,
-    roc_auc,
     sample_snapshot,
-    score,
-    score_snapshots,
     train,
-    training_inputs,
 )
+from ecom.ml.scoring import score, score_snapshots
 from ecom.paths import DataDir
 from ecom.synth.generate import GenerationSummary
 from ecom.warehouse.runner import run_dbt

@@ -219,6 +219,11 @@ def recommendations(s: Serving) -> None:
 def propensity(s: Serving) -> None:
     st.header("Purchase propensity")
     evaluation = s.query("Propensity", "evaluation")
+    if evaluation.height == 0:
+        st.info("No propensity model yet: the data is too short or too small to train one (the train and "
+                "validation snapshots need users who purchased in their label windows). Load more months of "
+                "events and run `ecom build`.")
+        return
     model = evaluation.filter(pl.col("ranker") == "model").row(0, named=True)
     base = evaluation.filter(pl.col("ranker") == "rfm_baseline").row(0, named=True)
     cols = st.columns(4)

@@ -24,6 +24,7 @@ import numpy as np
 import polars as pl
 
 from ecom.errors import EcomError
+from ecom.ml.metrics import top_k
 from ecom.ml.propensity import (
     MAX_TRAIN_ROWS,
     MAX_VALIDATION_ROWS,
@@ -32,9 +33,8 @@ from ecom.ml.propensity import (
     matrix,
     params,
     sample_snapshot,
-    score_snapshots,
-    top_k,
 )
+from ecom.ml.scoring import score_snapshots
 from ecom.paths import DataDir
 from ecom.synth.population import purchase_propensity
 

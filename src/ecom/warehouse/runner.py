@@ -189,5 +189,7 @@ def run_dbt(args: list[str], data: DataDir, *, memory_limit: str | None = None, 
                 f"{returncode}): run one node at a time ({THREADS_ENV}=1) or raise {MEMORY_ENV} (now {limit}); "
                 "see the dbt output above")
         raise EcomError(f"`dbt {' '.join(args)}` failed again after one retry (exit {returncode}); see the dbt output above")
-    kept = [r for r in results if r.get("status") not in {"error", "fail", "skipped"}]
+    # The retry's results replace the first run's for the nodes it ran again (its on-run-start too).
+    again = {r.get("unique_id") for r in retried}
+    kept = [r for r in results if r.get("status") not in {"error", "fail", "skipped"} and r.get("unique_id") not in again]
     return DbtRun(command, returncode, kept + retried, retried=short_of_memory)
