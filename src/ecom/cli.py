@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ecom import __version__
 from ecom.errors import EcomError
-from ecom.lock import writer_lock
+from ecom.lock import UNWRITABLE, writer_lock
 from ecom.paths import DATA_DIR_ENV, DataDir
 from ecom.progress import say
 from ecom.warehouse.runner import DEFAULT_MEMORY_LIMIT, DbtRun
@@ -144,9 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     except EcomError as exc:
         print(f"ecom {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except PermissionError as exc:
-        print(f"ecom {args.command}: error: {exc.filename or 'a file'}: permission denied "
-              "(the data directory must be writable: choose another with --data-dir)", file=sys.stderr)
+    except OSError as exc:
+        if exc.errno not in UNWRITABLE:
+            raise
+        print(f"ecom {args.command}: error: {exc.filename or 'a file'} is not writable ({exc.strerror}): the data "
+              "directory must be writable, choose another with --data-dir", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -10,6 +10,7 @@ files it finds were left by a command that was killed, and it removes them and s
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -25,6 +26,7 @@ from ecom.paths import DataDir
 from ecom.progress import say
 
 LOCK_FILE = ".ecom.lock"
+UNWRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS}
 TIMEOUT_ENV = "ECOM_LOCK_TIMEOUT"
 _held: dict[Path, int] = {}  # lock files this process holds, with their nesting depth
 
@@ -85,7 +87,9 @@ def writer_lock(data: DataDir, command: str) -> Iterator[None]:
     try:
         data.root.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except PermissionError as exc:
+    except OSError as exc:
+        if exc.errno not in UNWRITABLE:
+            raise
         raise EcomError(f"{data.root}: the data directory is not writable ({exc.strerror}); "
                         "choose another with --data-dir or $ECOM_DATA_DIR") from None
     try:
