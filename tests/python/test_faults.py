@@ -379,9 +379,8 @@ def test_an_unwritable_data_directory_is_one_line_naming_it(read_only_copy, comm
 @pytest.mark.slow
 def test_a_warehouse_held_open_elsewhere_names_the_holders_pid(tiny_warehouse, tmp_path):
     data = copy_of(tiny_warehouse, tmp_path / "data")
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-                               "print('ready', flush=True); time.sleep(120)", str(data.warehouse)],
-                              stdout=subprocess.PIPE, text=True)
+    hold = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(120)"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(data.warehouse)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         result = _ecom("build", "--data-dir", str(data.root))
