@@ -191,19 +191,25 @@ def _export(data: DataDir) -> None:
     say(f"serving: gold tables exported to {folder} (the dashboard switches to it on its next rerun)")
 
 
-def _built(run: DbtRun, data: DataDir) -> str:
+def _built(run: DbtRun, data: DataDir, step: list[str]) -> str:
     retried = f" ({', '.join(run.retried)} after one retry: DuckDB had run out of memory)" if run.retried else ""
-    return f"dbt build: {len(run.results)} nodes OK{retried}; warehouse {data.warehouse}"
+    return f"dbt build {' '.join(step)}: {len(run.results)} nodes OK{retried}; warehouse {data.warehouse}"
 
 
 def _build_and_export(data: DataDir, dbt_args: list[str], args: argparse.Namespace, command: str) -> None:
-    from ecom.warehouse.runner import run_dbt
+    """`dbt build`: with no dbt arguments but --full-refresh, the two layers in order (silver and
+    gold, then the propensity layer: their largest models never share DuckDB's memory), then the
+    serving export; with dbt arguments, exactly the build they ask for, and no export."""
+    from ecom.warehouse.runner import BUILD_LAYERS, run_dbt
 
+    whole = not [a for a in dbt_args if a != "--full-refresh"]
+    steps = [[*dbt_args, "--selector", layer] for layer in BUILD_LAYERS] if whole else [dbt_args]
     with writer_lock(data, command):
-        run = run_dbt(["build", *dbt_args], data, memory_limit=args.memory_limit, threads=args.threads,
-                      retry_out_of_memory=True)
-        say(_built(run, data))
-        if not [a for a in dbt_args if a != "--full-refresh"]:
+        for step in steps:
+            run = run_dbt(["build", *step], data, memory_limit=args.memory_limit, threads=args.threads,
+                          retry_out_of_memory=True)
+            say(_built(run, data, step))
+        if whole:
             _export(data)
 
 

@@ -99,7 +99,7 @@ def test_the_report_names_a_generic_test_by_its_name_not_its_hash():
     assert short_name("test.ecom.not_null_fct_sessions_session_id.316fd306a2") == "not_null_fct_sessions_session_id"
     assert short_name("test.ecom.assert_audit_reconciles") == "assert_audit_reconciles"
     assert short_name("model.ecom.fct_sessions") == "fct_sessions"
-    assert short_name("unit_test.ecom.stg_events.test_sessions_split_after_gap") == "test_sessions_split_after_gap"
+    assert short_name("unit_test.ecom.int_events.test_sessions_split_after_gap") == "test_sessions_split_after_gap"
 
 
 def test_the_arrival_is_judged_as_a_fraction_of_a_full_refresh_with_the_ratio_reported():
@@ -113,7 +113,7 @@ def test_the_arrival_is_judged_as_a_fraction_of_a_full_refresh_with_the_ratio_re
 def test_a_failed_incremental_build_is_reported_with_the_nodes_that_failed_not_raised(tiny_warehouse, tmp_path, monkeypatch):
     # A December build at 108M events once ran out of DuckDB's memory and took the whole
     # report, and the hours measured before it, down with it. Here DuckDB gets 32 MB: enough
-    # for dbt to start, not for stg_events (at 8 MB a unit test fails first, also an error here).
+    # for dbt to start, not for int_events (at 8 MB a unit test fails first, also an error here).
     data = DataDir.resolve(tmp_path / "data")
     shutil.copytree(tiny_warehouse.root, data.root)
     month, _ = measure("generate_month", ["generate_month", str(data.root), "50000", "2019-12"])
@@ -149,7 +149,7 @@ def test_the_builds_two_layers_hold_every_node_once_and_silver_gold_needs_nothin
     every, warehouse, propensity = _listed(data), _listed(data, "--selector", "warehouse"), _listed(data, "--selector", "propensity")
     assert not warehouse.keys() & propensity.keys()
     assert warehouse.keys() | propensity.keys() == every.keys()
-    assert {"model.ecom.stg_events", "model.ecom.also_viewed_pairs", "model.ecom.customer_rfm"} <= warehouse.keys()
+    assert {"model.ecom.int_events", "model.ecom.also_viewed_pairs", "model.ecom.customer_rfm"} <= warehouse.keys()
     assert {"model.ecom.propensity_features", "model.ecom.propensity_model", "model.ecom.campaign_targets"} <= propensity.keys()
     needs = {parent for parents in warehouse.values() for parent in parents}
     assert not needs & propensity.keys()

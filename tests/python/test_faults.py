@@ -103,12 +103,12 @@ def test_a_late_file_repeating_rows_of_its_month_reconciles_file_by_file(tmp_pat
     load([month, late], data)
     built = _ecom("build", "--data-dir", str(data.root))
     assert built.returncode == 0, built.stdout[-3000:]
-    assert "WARN 1 stg_events_price_is_plausible" in built.stdout
+    assert "WARN 1 int_events_price_is_plausible" in built.stdout
     assert "Got 1 result, configured to warn if != 0" in built.stdout
     audit = query(data, "select source_file, bronze_rows, silver_rows, duplicates_removed, unaccounted_rows "
                         "from silver.audit_bronze_to_silver order by source_file")
     assert audit.rows() == [("2019-Nov-late.csv", 3, 3, 0, 0), ("2019-Nov.csv", 6, 3, 3, 0)]
-    kept = query(data, "select source_file, list(user_id order by user_id) as users from silver.stg_events group by all "
+    kept = query(data, "select source_file, list(user_id order by user_id) as users from silver.int_events group by all "
                        "order by source_file")
     assert kept.rows() == [("2019-Nov-late.csv", [1, 2, 3]), ("2019-Nov.csv", [4, 5, 9])]
 
@@ -174,10 +174,10 @@ def test_every_documented_var_can_be_set(tiny_warehouse, tmp_path):
     data = copy_of(tiny_warehouse, tmp_path / "data")
     build(data, "--full-refresh", "--vars", json.dumps(NON_DEFAULT_VARS))
     longest_gap = ("select max(gap) as s from (select epoch(event_at) - epoch(lag(event_at) over (partition by "
-                   "session_id order by event_at)) as gap from silver.stg_events)")
+                   "session_id order by event_at)) as gap from silver.int_events)")
     assert query(tiny_warehouse, longest_gap)["s"][0] > 300
     assert query(data, longest_gap)["s"][0] <= 300  # sessions split after 5 idle minutes
-    assert query(data, "select min(event_date) as d from silver.stg_events")["d"][0].isoformat() == "2019-10-02"
+    assert query(data, "select min(event_date) as d from silver.int_events")["d"][0].isoformat() == "2019-10-02"
 
 
 # --- Data exposed or lost under faults -------------------------------------------------------
@@ -224,7 +224,7 @@ def test_a_build_after_a_crash_before_the_commit_sees_the_old_delivery_whole(tin
     with duckdb.connect(str(tiny_warehouse.warehouse), read_only=True) as con:
         before = con.execute("select count(*) from bronze.events where source_file = '2019-Oct.csv'").fetchall()[0][0]
     # The build's own run (a real process) is also the next writer: it cleans up first.
-    built = _ecom("build", "--data-dir", str(data.root), "--", "--select", "stg_events")
+    built = _ecom("build", "--data-dir", str(data.root), "--", "--select", "int_events")
     assert built.returncode == 0, built.stdout[-2000:]
     assert "leftover(s) of an interrupted command" in built.stderr
     rows = query(data, "select count(*) as n from bronze.events where source_file = '2019-Oct.csv'")["n"][0]
@@ -302,7 +302,7 @@ def test_killing_ecom_build_kills_its_dbt_and_the_next_build_runs(tiny_warehouse
     os.kill(ecom.pid, signal.SIGKILL)
     ecom.communicate()
     _wait_for(lambda: not _alive(dbt), seconds=10)
-    again = _ecom("build", "--data-dir", str(data.root), "--", "--select", "stg_events")
+    again = _ecom("build", "--data-dir", str(data.root), "--", "--select", "int_events")
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr
 
 
@@ -457,4 +457,4 @@ def test_the_real_sample_rows_build_with_an_empty_propensity_layer(sample_dir, t
     result = _ecom("build", "--data-dir", str(data.root))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     assert "WARN 1 assert_propensity_model_was_trained" in result.stdout
-    assert query(data, "select count(*) as n from silver.stg_events")["n"][0] > 2000
+    assert query(data, "select count(*) as n from silver.int_events")["n"][0] > 2000

@@ -9,7 +9,6 @@ import duckdb
 import polars as pl
 import pytest
 
-from ecom.errors import EcomError
 from ecom.ingest.load import load
 from ecom.ingest.manifest import read_manifest
 from ecom.paths import DataDir
@@ -25,8 +24,8 @@ def _compiled(data: DataDir, model_path: str) -> str:
     return (data.root / "dbt" / "target" / "compiled" / "ecom" / "models" / model_path).read_text()
 
 
-def _compiled_stg_events(data: DataDir) -> str:
-    return _compiled(data, "staging/stg_events.sql")
+def _compiled_int_events(data: DataDir) -> str:
+    return _compiled(data, "intermediate/int_events.sql")
 
 
 def snapshot(data: DataDir) -> dict[str, pl.DataFrame]:
@@ -46,7 +45,7 @@ def test_new_month_builds_incrementally_to_the_same_tables_as_a_full_refresh(tmp
     # October alone does not reach the propensity model's default cutoffs (it would stop with an
     # error naming propensity_validation_cutoff): build it once November is there.
     build(data, "--exclude", "propensity_features+")
-    october_rows = snapshot(data)["silver.stg_events"].height
+    october_rows = snapshot(data)["silver.int_events"].height
 
     # November arrives (same simulation: seed and size): only its file is landed, and silver
     # rebuilds only its dates (+ Oct 31 as session context).
@@ -54,22 +53,21 @@ def test_new_month_builds_incrementally_to_the_same_tables_as_a_full_refresh(tmp
     results = load([data.landing], data).results
     assert {r.source_file: r.status for r in results} == {"2019-Oct.csv": "skipped", "2019-Nov.csv": "loaded"}
     build(data)
-    compiled = _compiled_stg_events(data)
+    compiled = _compiled_int_events(data)
     assert "cast('2019-10-31' as date)" in compiled and "cast('2019-11-30' as date)" in compiled
     assert "cast('2019-10-30' as date)" not in compiled
     incremental = snapshot(data)
-    assert incremental["silver.stg_events"].height > october_rows
+    assert incremental["silver.int_events"].height > october_rows
     # The new rows went straight into these tables, not through a temporary table first
-    # (macros/direct_insert.sql).
+    # (macros/incremental/duckdb__create_table_as.sql).
     log = (data.root / "dbt" / "logs" / "dbt.log").read_text()
-    for model in ("stg_events", "fct_sessions", "int_view_baskets", "funnel_by_category", "fct_purchases",
-                  "sales_daily", "sales_by_brand", "funnel_daily", "sales_monthly"):
+    for model in ("int_events", "fct_sessions", "int_view_baskets", "funnel_by_category", "fct_purchases",
+                  "sales_daily", "sales_by_brand", "funnel_daily", "sales_monthly", "int_product_daily"):
         assert f'create or replace temporary view "{model}__dbt_tmp' in log, model
-    # November lies after everything folded in: the product state aggregated November alone
-    # and merged it into October's rows (macros/product_state_mode.sql).
-    product_state = " ".join(_compiled(data, "intermediate/int_product_state.sql").split())
-    assert 'select * from "ecom"."silver"."int_product_state"' in product_state
-    assert "event_date in (cast('2019-11-01' as date)" in product_state
+    # The product days aggregated November's days alone; dim_products folds them with October's.
+    product_days = " ".join(_compiled(data, "intermediate/int_product_daily.sql").split())
+    assert "event_date in (cast('2019-11-01' as date)" in product_days
+    assert "cast('2019-10-31' as date)" not in product_days
 
     build(data, "--full-refresh")
     _assert_same_tables(incremental, snapshot(data))
@@ -81,7 +79,7 @@ def test_new_month_builds_incrementally_to_the_same_tables_as_a_full_refresh(tmp
     build(data)
     features_sql = " ".join(_compiled(data, "marts/propensity/propensity_features.sql").split())
     assert "snapshot in ('score')" in features_sql
-    assert "event_date >= cast('2019-12-02' as date) and event_date < cast('2020-01-01' as date)" in features_sql
+    assert "event_date >= cast('2019-12-02' as date) and event_date <= cast('2019-12-31' as date)" in features_sql
     incremental = snapshot(data)
     assert set(incremental["gold.propensity_features"]["snapshot"]) == {"train", "validation", "evaluation", "score"}
     # The date-grained gold aggregates read only the days they rebuild: the daily ones December
@@ -122,13 +120,9 @@ def test_redelivered_month_replaces_its_rows_and_matches_a_full_refresh(tmp_path
     (result,) = load([october], data, force=True).results
     assert result.status == "reloaded"
     build(data)
-    # That week is recomputed (its days' rows changed in sales_daily), from its days alone.
+    # That week is recomputed (its sessions' input changed), from its days alone.
     weekly_sql = _compiled(data, "marts/sales/sales_weekly.sql")
     assert "cast('2019-11-03' as date)" in weekly_sql and "cast('2019-11-04' as date)" not in weekly_sql
-    # Aggregates cannot give back what the replaced load added: the product state recomputed
-    # everything instead of merging.
-    product_state = " ".join(_compiled(data, "intermediate/int_product_state.sql").split())
-    assert '"silver"."int_product_state"' not in product_state and "event_date in" not in product_state
     after = snapshot(data)
     audit = after["silver.audit_bronze_to_silver"]
     # Every dropped line left bronze or the quarantine (the tiny data has malformed lines), and
@@ -137,40 +131,41 @@ def test_redelivered_month_replaces_its_rows_and_matches_a_full_refresh(tmp_path
     assert landed_drop + quarantined_before - result.rows_quarantined == dropped
     assert landed_drop > 0.95 * dropped
     assert audit["unaccounted_rows"].abs().sum() == 0
-    assert after["silver.stg_events"]["event_key"].n_unique() == after["silver.stg_events"].height
+    assert after["silver.int_events"]["event_key"].n_unique() == after["silver.int_events"].height
 
     build(data, "--full-refresh")
     _assert_same_tables(after, snapshot(data))
 
 
-def test_nothing_new_rebuilds_nothing_in_silver(tmp_path: Path, tiny_warehouse: DataDir):
+def test_nothing_new_rebuilds_nothing(tmp_path: Path, tiny_warehouse: DataDir):
     data = copy_of(tiny_warehouse, tmp_path / "data")
+    lineage_rows = query(data, "select count(*) as n from meta.incremental_lineage")["n"][0]
     build(data)
-    assert "where false" in _compiled_stg_events(data).replace("\n", " ").replace("  ", " ")
+    assert "and false" in " ".join(_compiled_int_events(data).split())
     features_sql = " ".join(_compiled(data, "marts/propensity/propensity_features.sql").split())
     assert features_sql.count("where false") == 2  # no snapshot and no event is read
-    assert "where false" in " ".join(_compiled(data, "intermediate/int_product_state.sql").split())
-    # The date-grained gold aggregates read no purchase, no session and no day's load.
-    reads = {"sales/sales_daily": 3, "sales/sales_weekly": 2, "sales/sales_monthly": 2, "funnel/funnel_daily": 2}
+    assert "where false" in " ".join(_compiled(data, "intermediate/int_product_daily.sql").split())
+    # The date-grained gold aggregates read no purchase and no session.
+    reads = {"sales/sales_daily": 2, "sales/sales_weekly": 2, "sales/sales_monthly": 2, "funnel/funnel_daily": 1}
     for mart, filters in reads.items():
         assert " ".join(_compiled(data, f"marts/{mart}.sql").split()).count("where false") == filters, mart
     assert "where false" in " ".join(_compiled(data, "marts/sales/sales_by_category.sql").split())
+    # And no partition's lineage was recorded again.
+    assert query(data, "select count(*) as n from meta.incremental_lineage")["n"][0] == lineage_rows
 
 
-def test_a_silver_table_from_an_older_version_stops_the_build_naming_the_fix(tmp_path: Path, tiny_warehouse: DataDir, capfd):
+def test_a_warehouse_that_lost_its_lineage_rebuilds_every_partition(tmp_path: Path, tiny_warehouse: DataDir):
+    # A warehouse built before partitions recorded their lineage (or whose meta schema was
+    # dropped) has no entries: every partition counts as new and is rebuilt, not skipped.
     data = copy_of(tiny_warehouse, tmp_path / "data")
-    # What a warehouse built before silver tracked load ids looks like.
     with duckdb.connect(str(data.warehouse)) as con:
-        con.execute("alter table silver.stg_events drop column load_id")
-    capfd.readouterr()
-    with pytest.raises(EcomError, match="dbt build"):
-        build(data)
-    out = capfd.readouterr().out
-    assert "stg_events" in out and "has no load_id column" in out and "--full-refresh" in out
-
-    build(data, "--full-refresh")
-    with duckdb.connect(str(data.warehouse), read_only=True) as con:
-        assert con.execute("select count(*) from silver.stg_events where load_id is null").fetchone() == (0,)
+        con.execute("drop table meta.incremental_lineage")
+    before = snapshot(data)
+    build(data)
+    _assert_same_tables(snapshot(data), before)
+    rebuilt = query(data, "select count(distinct partition_key) as n from meta.incremental_lineage "
+                          "where model_name = 'int_events'")["n"][0]
+    assert rebuilt == before["silver.int_events"]["event_date"].n_unique()
 
 
 # One session that runs across the two files' boundary: two events late on 31 October in the
@@ -227,7 +222,7 @@ def test_a_session_across_two_files_stays_right_when_either_file_loses_its_edge_
     assert _crossing_sessions(data) == [(oct_31, dt.datetime(2019, 10, 31, 23, 40), 4, 1)]
     steps = [
         # October loses 31 October: the November events now start a session of their own,
-        # on 1 November (stg_events' session starts of the next day).
+        # on 1 November (int_events' session starts of the next day).
         ("2019-Oct.csv", "2019-10-31", [(nov_1, dt.datetime(2019, 11, 1, 0, 5), 2, 1)]),
         # October comes back whole: the two halves are one session again.
         ("2019-Oct.csv", None, [(oct_31, dt.datetime(2019, 10, 31, 23, 40), 4, 1)]),

@@ -157,7 +157,7 @@ def test_product_pairs_match_an_independent_polars_self_join(events, tiny_wareho
 
 
 def test_products_match_an_independent_polars_computation(events, tiny_warehouse):
-    """dim_products folds events by product and price (int_product_state): recount it flat."""
+    """dim_products folds events by product and price (int_product_daily): recount it flat."""
     priced = pl.col("price") > 0
     is_type = {t: pl.col("event_type") == t for t in ("view", "cart", "purchase")}
     last_priced = pl.col("event_at") == pl.col("event_at").filter(priced).max()

@@ -47,9 +47,9 @@ def test_run_builds_a_warehouse_whose_silver_reconciles_with_bronze(tmp_path, ca
     duplicates = valid.height - valid.drop("load_id").unique().height
     with duckdb.connect(str(data.warehouse), read_only=True) as con:
         silver_rows, removed = con.execute(
-            "select count(*), sum(duplicates_removed) from silver.stg_events"
+            "select count(*), sum(duplicates_removed) from silver.int_events"
         ).fetchone()
-        rejected = con.execute("select count(*) from silver.stg_events_rejected").fetchone()[0]
+        rejected = con.execute("select count(*) from silver.int_events_rejected").fetchone()[0]
     assert removed == duplicates > 0
     assert rejected == zero_price_purchases.height
     assert silver_rows == bronze.height - duplicates - rejected
@@ -57,7 +57,7 @@ def test_run_builds_a_warehouse_whose_silver_reconciles_with_bronze(tmp_path, ca
     assert main(["run", "--preset", "tiny", "--data-dir", str(data.root)]) == 0
     assert "already loaded" in capsys.readouterr().err
     with duckdb.connect(str(data.warehouse), read_only=True) as con:
-        assert con.execute("select count(*) from silver.stg_events").fetchone()[0] == silver_rows
+        assert con.execute("select count(*) from silver.int_events").fetchone()[0] == silver_rows
 
 
 def test_build_without_bronze_says_what_to_run(tmp_path, capsys):
@@ -75,7 +75,7 @@ def _unbuilt_copy(tiny_warehouse: DataDir, root) -> DataDir:
 @pytest.mark.slow
 def test_a_build_that_runs_out_of_memory_once_passes_on_its_retry(tiny_warehouse, tmp_path, monkeypatch, capsys):
     # DuckDB can fail to pin a block near its memory_limit in one run and pass in the next (it
-    # did so at full scale): here the first attempt gets 16MB, which stg_events cannot run in,
+    # did so at full scale): here the first attempt gets 16MB, which int_events cannot run in,
     # and the retry the default.
     data = _unbuilt_copy(tiny_warehouse, tmp_path / "data")
     limits: list[str | None] = []
@@ -88,13 +88,13 @@ def test_a_build_that_runs_out_of_memory_once_passes_on_its_retry(tiny_warehouse
     monkeypatch.setattr(warehouse, "dbt_env", first_attempt_short)
     run = warehouse.run_dbt(["build", "--quiet"], data, retry_out_of_memory=True)
     assert limits == ["16MB", None]
-    assert run.retried == ["stg_events"]
-    assert "DuckDB ran out of memory in stg_events (memory_limit" in " ".join(capsys.readouterr().err.split())
+    assert run.retried == ["int_events"]
+    assert "DuckDB ran out of memory in int_events (memory_limit" in " ".join(capsys.readouterr().err.split())
     # Every node of the build passed once (exposures are no-ops): those of the first attempt and
     # those of the retry.
     statuses = {str(r["unique_id"]): r["status"] for r in run.results}
     assert len(statuses) == len(run.results) and set(statuses.values()) <= {"success", "pass", "no-op"}
-    assert statuses["model.ecom.stg_events"] == "success" and statuses["model.ecom.propensity_scores"] == "success"
+    assert statuses["model.ecom.int_events"] == "success" and statuses["model.ecom.propensity_scores"] == "success"
     assert_same_tables(snapshot(data), snapshot(tiny_warehouse), "a build retried after running out of memory")
 
 
@@ -104,11 +104,11 @@ def test_a_build_out_of_memory_twice_names_the_nodes_and_the_settings(tiny_wareh
     assert main(["build", "--data-dir", str(data.root), "--memory-limit", "16MB"]) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "running the failed and skipped nodes once more in a fresh process (`dbt retry`)" in err
-    assert ("`dbt build` ran out of memory again in stg_events after one retry (exit 1): run one node at a time "
+    assert ("`dbt build` ran out of memory again in int_events after one retry (exit 1): run one node at a time "
             "(ECOM_THREADS=1) or raise ECOM_MEMORY_LIMIT (now 16MB)") in err
     # The last run was the retry: only the nodes that had not passed (the seed had).
     last = {r["unique_id"] for r in json.loads((data.root / "dbt" / "target" / "run_results.json").read_text())["results"]}
-    assert "model.ecom.stg_events" in last and "seed.ecom.rfm_segments" not in last
+    assert "model.ecom.int_events" in last and "seed.ecom.rfm_segments" not in last
     # Only out-of-memory errors are retried: a failing data test or a binder error is not.
     assert warehouse.out_of_memory_nodes([
         {"unique_id": "model.ecom.a", "status": "error", "message": "Out of Memory Error: failed to pin block"},

@@ -2,7 +2,7 @@
 with recursive
 
 events as (
-    select * from {{ ref('stg_events') }}
+    select * from {{ ref('int_events') }}
 ),
 
 bounds as (

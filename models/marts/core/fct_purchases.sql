@@ -1,15 +1,14 @@
-{{ config(**incremental_by_dates('purchase_date', "ref('stg_events')", rule='events')) }}
+{{ config(**incremental_partitions('purchase_date', 'int_events')) }}
 -- One row per purchased item (the source logs one purchase event per product bought; quantity
--- is not recorded, so each row is one unit). Incremental by date, like stg_events: a run
--- deletes and rebuilds only the changed dates and the day after each (a purchase there can
--- change session).
-{%- set changed = changed_dates(ref('stg_events'), 'purchase_date') if is_incremental() else none %}
+-- is not recorded, so each row is one unit). Incremental by date: a date depends on its events
+-- in int_events, whose lineage already covers the days before that can change their sessions.
+{%- set rebuilt = partitions_to_rebuild() %}
 with
 
 events as (
-    select * from {{ ref('stg_events') }}
-    {%- if changed is not none %}
-        where {{ in_dates('event_date', rebuilt_event_dates(changed)) }}
+    select * from {{ ref('int_events') }}
+    {%- if rebuilt is not none %}
+        where {{ in_dates('event_date', rebuilt) }}
     {%- endif %}
 ),
 

@@ -1,23 +1,15 @@
-{{ config(**incremental_by_dates('session_date', "ref('stg_events')", rule='sessions', lineage='dates')) }}
+{{ config(**incremental_partitions('session_date', 'int_events', depends_after=var('session_lookback_days'))) }}
 -- The session funnel per day and top-level category: a session counts in a category's step if
 -- it viewed, carted or bought a product of that category. Products without a category code
--- are under 'unknown'.
--- Incremental by session start date, like int_view_baskets: changed event dates rebuild the
--- days whose sessions they can touch (the day before and after too), reading the days those
--- sessions span.
-{%- set changed = changed_dates(ref('stg_events'), 'session_date') if is_incremental() else none %}
+-- are under 'unknown'. Incremental by session start date, like int_view_baskets.
+{%- set rebuilt = partitions_to_rebuild() %}
 with
 
 events as (
-    select * from {{ ref('stg_events') }}
-    {%- if changed is not none %}
-        where {{ rebuilt_session_events(changed) }}
+    select * from {{ ref('int_events') }}
+    {%- if rebuilt is not none %}
+        where {{ session_events_filter(rebuilt) }}
     {%- endif %}
-),
-
-date_loads as (
-    -- Every load of each session start date: the lineage the incremental rules need.
-    {{ session_date_loads(ref('stg_events'), changed) }}
 ),
 
 session_categories as (
@@ -41,14 +33,6 @@ per_day as (
     group by session_date, category_l1
 ),
 
-dated as (
-    select
-        per_day.*,
-        date_loads.load_ids
-    from per_day
-    inner join date_loads on per_day.session_date = date_loads.event_date
-),
-
 final as (
     select
         session_date,
@@ -59,9 +43,8 @@ final as (
         purchase_sessions,
         cart_purchase_sessions,
         purchase_without_cart_sessions,
-        {{ funnel_rates() }},
-        load_ids
-    from dated
+        {{ funnel_rates() }}
+    from per_day
 )
 
 select * from final

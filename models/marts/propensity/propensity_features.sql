@@ -1,30 +1,18 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='snapshot',
-        on_schema_change='fail',
-        pre_hook="{{ delete_stale_propensity_snapshots(ref('stg_events')) }}",
-    )
-}}
+{{ config(**incremental_partitions('snapshot', 'int_events', period='snapshot', spans='propensity_snapshot_spans')) }}
 -- One row per user and feature snapshot: what the user did in the propensity_history_days days
 -- before the snapshot's cutoff date (nothing on or after it), and, for the train, validation
 -- and evaluation snapshots, whether they purchased in the label window that follows. The
 -- score snapshot is cut the day after the data ends: the features a campaign is scored on.
--- Incremental by snapshot: a build recomputes only the snapshots whose input changed (a new
--- month changes the score snapshot alone) and reads only the days those snapshots span.
--- Runs after also_viewed_pairs, an order and not a data dependency:
--- depends_on: {{ ref('also_viewed_pairs') }}
--- The two are the build's largest hash aggregations, and with two dbt threads they shared
--- DuckDB's memory_limit: a December build at 108M events ran out of memory in both at once.
--- After it, not before: the scoring models that follow this one hold their own memory outside
--- DuckDB's limit, so they should not meet the view pairs either.
+-- Incremental by snapshot (incremental_partitions): a snapshot depends on the days from its
+-- history's first to its label window's last, so a new month changes the score snapshot alone,
+-- and a build reads only the days of the snapshots it rebuilds.
 {%- set history_days = var('propensity_history_days') | int %}
-{%- set changed = changed_propensity_snapshots(ref('stg_events')) if is_incremental() else none %}
+{%- set rebuilt = partitions_to_rebuild() %}
+{%- set read_span = propensity_read_span(rebuilt) if rebuilt is not none else none %}
 with
 
 events as not materialized (
-    -- Not materialized: every consumer scans the columns it needs from stg_events, which is
+    -- Not materialized: every consumer scans the columns it needs from int_events, which is
     -- cheaper than writing 100M rows to a temporary result first.
     select
         user_id,
@@ -41,39 +29,30 @@ events as not materialized (
         -- Brands are only counted: a number groups faster than the text.
         case when brand is not null then hash(brand) end as brand_key,
         price
-    from {{ ref('stg_events') }}
-    {%- if changed is not none %}
+    from {{ ref('int_events') }}
+    {%- if read_span is not none %}
         where
-        {%- if changed | length == 0 %} false
+        {%- if read_span | length == 0 %} false
         {%- else %}
-            event_date >= cast('{{ changed | map(attribute=1) | min }}' as date)
-            and event_date < cast('{{ changed | map(attribute=2) | max }}' as date)
+            event_date >= cast('{{ read_span[0] }}' as date)
+            and event_date <= cast('{{ read_span[1] }}' as date)
         {%- endif %}
     {%- endif %}
 ),
 
 bounds as (
-    -- From all of stg_events: in an incremental build `events` holds only the changed spans.
+    -- From all of int_events: in an incremental build `events` holds only the rebuilt spans.
     select cast({{ dbt.dateadd('day', 1, 'max(event_date)') }} as date) as latest_cutoff
-    from {{ ref('stg_events') }}
+    from {{ ref('int_events') }}
 ),
 
 snapshots as (
-    -- Constant rows: exact for the optimizer (a materialised lookup of the fingerprints here
-    -- changed the join order below and ran out of memory at 108M events).
+    -- Constant rows: exact for the optimizer, which then keeps the join order below.
     select *
     from ({{ propensity_snapshots('(select bounds.latest_cutoff from bounds)') }}) as all_snapshots
-    {%- if changed is not none %}
-        where {{ in_literals('snapshot', changed | map(attribute=0) | list) }}
+    {%- if rebuilt is not none %}
+        where {{ in_literals('snapshot', rebuilt) }}
     {%- endif %}
-),
-
-fingerprints as (
-    -- Only joined to the final rows: see propensity_snapshot_inputs.
-    select
-        snapshot,
-        input_fingerprint
-    from ({{ propensity_snapshot_inputs(ref('stg_events')) }}) as inputs
 ),
 
 session_days as (
@@ -121,11 +100,9 @@ session_activity as (
     -- Straight from the session-days: a session is counted once per day it was active, which
     -- differs from counting sessions only for the few that run past midnight, and saves
     -- regrouping every session of every snapshot.
-    -- The model's largest aggregation (12.5M groups of 25 aggregates at 108M events), so its
+    -- The model's largest aggregation (millions of groups of 25 aggregates at full scale), so its
     -- states are kept small: grouped on the snapshot's position rather than its name and cutoff,
-    -- active days as bits of one integer, money as cents in a double. Together these took the
-    -- model alone at 108M events to 117-124 s in five runs, against 133-144 s in three (same
-    -- warehouse; every row equal).
+    -- active days as bits of one integer, money as cents in a double (docs/architecture.md).
     select
         snapshot_position,
         user_id,
@@ -133,9 +110,8 @@ session_activity as (
         max(days_before) as days_since_first_event,
         min(days_before) filter (where purchases > 0) as days_since_last_purchase,
         min(days_before) filter (where carts > 0) as days_since_last_cart,
-        -- One bit per day of the history, counted: count(distinct days_before) made DuckDB
-        -- split this aggregation in two and join the halves back, about a fifth of the model's
-        -- CPU time at 16M events.
+        -- One bit per day of the history, counted: count(distinct days_before) makes DuckDB
+        -- split this aggregation in two and join the halves back.
         {{ count_active_days('days_before', history_days) }} as active_days,
         count(*) filter (where days_before = 1) as sessions_1d,
         count(*) filter (where days_before <= 7) as sessions_7d,
@@ -333,8 +309,7 @@ derived as (
 
 rfm_ranks as (
     -- RFM at the cutoff, ranked among the snapshot's buyers: on these few columns and joined
-    -- back, because a window over `derived` sorted every feature column of every user (10%
-    -- more time at 16M events).
+    -- back, because a window over `derived` would sort every feature column of every user.
     select
         snapshot,
         user_id,
@@ -415,11 +390,8 @@ final as (
         case
             when scored.snapshot = 'score' then null
             else cast(coalesce(labels.label_revenue, 0) as decimal(18, 2))
-        end as label_revenue,
-        fingerprints.input_fingerprint
+        end as label_revenue
     from scored
-    inner join fingerprints
-        on scored.snapshot = fingerprints.snapshot
     left join labels
         on
             scored.snapshot = labels.snapshot

@@ -1,24 +1,18 @@
-{{ config(**incremental_by_dates('sales_date', "ref('fct_purchases')", 'purchase_date', lineage='dates')) }}
+{{ config(**incremental_partitions('sales_date', 'fct_purchases')) }}
 -- Daily sales per category path (level 1 > 2 > 3), for the dashboard's drill-down. Missing
 -- levels are '(none)' and products without a category code are under 'unknown', so the three
 -- levels always form a key and sums over any level add up to sales_daily.
--- Incremental by purchase date, like fct_purchases, whose rows carry their load: each row keeps
--- the loads of its day's purchases, and a build rebuilds the dates whose loads in fct_purchases
--- changed (changed_dates). The days fct_purchases rebuilds after those only change a session
--- id, and the orders of a day stay the same sessions.
-{%- set changed = changed_dates(ref('fct_purchases'), 'sales_date', 'purchase_date') if is_incremental() else none %}
+-- Incremental by purchase date: a day depends on its own purchases only (the later days whose
+-- purchases fct_purchases rebuilds change only a session id, and the orders of a day stay the
+-- same sessions).
+{%- set rebuilt = partitions_to_rebuild() %}
 with
 
 purchases as (
     select * from {{ ref('fct_purchases') }}
-    {%- if changed is not none %}
-        where {{ in_dates('purchase_date', changed) }}
+    {%- if rebuilt is not none %}
+        where {{ in_dates('purchase_date', rebuilt) }}
     {%- endif %}
-),
-
-date_loads as (
-    -- Every load of each purchase date: the lineage the incremental rules need.
-    {{ date_load_rows(ref('fct_purchases'), 'purchase_date', changed) }}
 ),
 
 per_day as (
@@ -40,11 +34,7 @@ per_day as (
 ),
 
 final as (
-    select
-        per_day.*,
-        date_loads.load_ids
-    from per_day
-    inner join date_loads on per_day.sales_date = date_loads.event_date
+    select * from per_day
 )
 
 select * from final

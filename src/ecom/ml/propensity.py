@@ -23,7 +23,7 @@ from ecom.ml.metrics import roc_auc
 # Columns of propensity_features that are not model inputs.
 KEY_COLUMNS = ("snapshot", "cutoff_date", "user_id")
 LABEL_COLUMNS = ("label_purchased", "label_revenue")
-LINEAGE_COLUMNS = ("input_fingerprint",)  # what the snapshot was computed from; dropped on reading
+
 # The snapshots propensity_scores scores: the evaluation snapshot (to judge the model) and the
 # score snapshot (what a campaign targets).
 SCORED_SNAPSHOTS = ("evaluation", "score")
@@ -45,8 +45,8 @@ SCORE_BATCH_ROWS = 1_000_000
 
 
 def feature_columns(frame: pl.DataFrame | duckdb.DuckDBPyRelation) -> list[str]:
-    """Every column of the feature table except keys, labels and lineage, in table order."""
-    return [c for c in frame.columns if c not in KEY_COLUMNS + LABEL_COLUMNS + LINEAGE_COLUMNS]
+    """Every column of the feature table except keys and labels, in table order."""
+    return [c for c in frame.columns if c not in KEY_COLUMNS + LABEL_COLUMNS]
 
 
 def matrix(frame: pl.DataFrame, features: list[str]) -> np.ndarray:

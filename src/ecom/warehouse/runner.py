@@ -32,6 +32,8 @@ MEMORY_PATTERN = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\
 # Commands that open the warehouse file for writing.
 WAREHOUSE_WRITERS = {"build", "run", "test", "seed", "retry", "snapshot", "show", "docs"}
 OUT_OF_MEMORY = "Out of Memory Error"
+# The build's two layers (selectors.yml), built one after the other by `ecom build`.
+BUILD_LAYERS = ("warehouse", "propensity")
 # Commands whose failed nodes `dbt retry` can run again.
 RETRYABLE = {"build", "run"}
 

@@ -1,7 +1,7 @@
 -- Per source file and bronze date: every bronze row is a silver event, a removed duplicate or a
 -- rejected row with a reason. assert_bronze_reconciles_with_silver fails the build otherwise.
 -- Of identical rows the copy from the first file name is the silver event; every other copy is
--- a removed duplicate of its own file (stg_events.duplicate_files), so a late file that repeats
+-- a removed duplicate of its own file (int_events.duplicate_files), so a late file that repeats
 -- rows of its month reconciles file by file.
 with
 
@@ -10,11 +10,11 @@ bronze as (
 ),
 
 events as (
-    select * from {{ ref('stg_events') }}
+    select * from {{ ref('int_events') }}
 ),
 
 rejected as (
-    select * from {{ ref('stg_events_rejected') }}
+    select * from {{ ref('int_events_rejected') }}
 ),
 
 bronze_counts as (
