@@ -29,7 +29,7 @@ test: $(STAMP)
 # sqlfluff's dbt templater compiles against the in-memory `lint` target, with its own target
 # path, so linting never locks the warehouse or breaks dbt's partial parsing.
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests python_models
 	ECOM_TARGET=lint DBT_TARGET_PATH=target-lint $(BIN)/sqlfluff lint models tests
 
 bench: $(STAMP)

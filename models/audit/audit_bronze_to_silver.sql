@@ -6,7 +6,8 @@
 with
 
 bronze as (
-    select * from {{ source('bronze', 'events') }}
+    -- stg_events has one row per bronze row, every row and copy included.
+    select * from {{ ref('stg_events') }}
 ),
 
 events as (
@@ -14,7 +15,8 @@ events as (
 ),
 
 rejected as (
-    select * from {{ ref('int_events_rejected') }}
+    select * from bronze
+    where invalid_reason is not null
 ),
 
 bronze_counts as (

@@ -131,9 +131,8 @@ def benchmark_params(serving: Serving) -> dict[tuple[str, str], dict[str, object
     return params
 
 
-# Timed runs per query: with 100 the p95 is the 95th slowest run. With the 20 of reports before
-# 2026-11-22 it was the slowest one, and one stall of the machine set it alone (a full-preset
-# bench read 348 ms for a query whose median was 9.4 ms).
+# Timed runs per query: with 100 the p95 is the 95th slowest run, so one stall of the machine
+# cannot set it alone (with 20 runs it would be the slowest).
 TIMED_RUNS = 100
 
 

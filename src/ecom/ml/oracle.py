@@ -164,9 +164,11 @@ def compare(data: DataDir) -> OracleComparison:
         label_days = con.execute("select label_days from gold.propensity_model").fetchall()[0][0]
         truth = pl.read_parquet(truth_path)
         propensity = true_propensity(truth, float(label_days))
+        if "model" not in metrics:
+            raise EcomError("the warehouse has no propensity model (the data is too short to train one)")
         model, baseline = metrics["model"], metrics["rfm_baseline"]
         truth_trained = None
-        if "departs_at" in truth.columns:  # truth files written before 2026-12-03 lack it
+        if "departs_at" in truth.columns:  # older truth files lack it
             features = con.table("gold.propensity_features")
             truth_trained = truth_trained_lift(features, truth, float(label_days), model["k_pct"])
     return OracleComparison(

@@ -84,27 +84,23 @@ def _lighter_half_pick(rng: np.random.Generator, candidates: np.ndarray, weight:
     return picked
 
 
-def build_catalogue(scale: float, rng: np.random.Generator, start: int, first_end: int, horizon: int) -> Catalogue:
-    """A catalogue for a dataset ``scale`` times the real one's size.
+@dataclass
+class _Categories:
+    code_index: np.ndarray  # index into the taxonomy's codes, -1 for an uncoded category
+    share: np.ndarray  # share of traffic
+    median_price: np.ndarray
+    ids: np.ndarray
 
-    ``start`` is the first month's first instant, ``first_end`` the second month's, ``horizon``
-    the latest launch time.
-    """
-    n_products = int(max(2_500, FULL_PRODUCTS * min(1.0, scale) ** 0.5))
-    n_brands = int(max(200, FULL_BRANDS * min(1.0, scale) ** 0.35))
-    brand_names = _brand_names(rng, n_brands)
-    brand_index = {b: i for i, b in enumerate(brand_names)}
-    n_known = sum(1 for b in brand_names if any(b in v for v in BRANDS_BY_PREFIX.values()))
 
-    # Categories: each code gets 1-4 ids; the rest have no code.
-    codes = list(CATEGORY_CODES)
+def _categories(rng: np.random.Generator, codes: list[str]) -> _Categories:
+    """Category ids: each code gets 1-4 ids; the rest have no code."""
     code_weight = np.array([CATEGORY_CODES[c][1] for c in codes])
     code_weight = code_weight / code_weight.sum()
     ids_per_code = 1 + rng.binomial(3, 0.35, size=len(codes))
-    cat_code_index = np.concatenate(
+    code_index = np.concatenate(
         [np.repeat(np.arange(len(codes)), ids_per_code), np.full(UNCODED_CATEGORIES, -1)]
     ).astype(np.int32)
-    n_categories = len(cat_code_index)
+    n_categories = len(code_index)
     share = np.empty(n_categories)
     pos = 0
     for ci, k in enumerate(ids_per_code):
@@ -113,33 +109,25 @@ def build_catalogue(scale: float, rng: np.random.Generator, start: int, first_en
         pos += k
     share[pos:] = (1 - CODED_SHARE) * rng.permutation(_zipf(UNCODED_CATEGORIES, 1.0, 3.0))
     median = np.where(
-        cat_code_index >= 0,
-        np.array([CATEGORY_CODES[codes[c]][0] for c in np.maximum(cat_code_index, 0)]),
+        code_index >= 0,
+        np.array([CATEGORY_CODES[codes[c]][0] for c in np.maximum(code_index, 0)]),
         np.exp(rng.normal(np.log(45.0), 0.9, n_categories)),
     )
-    category_ids = 2_053_013_552_000_000_000 + np.cumsum(
-        rng.integers(50_000_000, 900_000_000, n_categories)
-    )
-    category_ids = rng.permutation(category_ids)  # ids do not follow the taxonomy order
+    ids = 2_053_013_552_000_000_000 + np.cumsum(rng.integers(50_000_000, 900_000_000, n_categories))
+    return _Categories(code_index, share, median, rng.permutation(ids))  # ids do not follow the taxonomy
 
-    # Products per category grow sub-linearly with the category's traffic.
-    raw = share**0.7
-    per_cat = np.maximum(3, np.floor(raw / raw.sum() * n_products)).astype(np.int64)
-    n_products = int(per_cat.sum())
-    product_category = np.repeat(np.arange(n_categories, dtype=np.int32), per_cat)
-    first = np.concatenate([[0], np.cumsum(per_cat)[:-1]]).astype(np.int32)
-    rank = np.arange(n_products) - np.repeat(first, per_cat)
-    within = (rank + 2.0) ** -1.15
-    within_sum = np.bincount(product_category, weights=within)
-    weight = within / within_sum[product_category] * share[product_category]
-    weight = weight / weight.sum()
 
-    # Brands: the category's known brands first (Zipf), else a long-tail brand tied to the category.
-    product_brand = np.empty(n_products, dtype=np.int32)
-    tail = np.arange(n_known, n_brands)
-    for c in range(n_categories):
+def _brands_of_products(
+    rng: np.random.Generator, cats: _Categories, codes: list[str], first: np.ndarray, per_cat: np.ndarray,
+    brand_names: list[str], n_known: int,
+) -> np.ndarray:
+    """Per product: the category's known brands first (Zipf), else a long-tail brand tied to the category."""
+    brand_index = {b: i for i, b in enumerate(brand_names)}
+    product_brand = np.empty(int(per_cat.sum()), dtype=np.int32)
+    tail = np.arange(n_known, len(brand_names))
+    for c in range(len(cats.code_index)):
         lo, hi = first[c], first[c] + per_cat[c]
-        code = codes[cat_code_index[c]] if cat_code_index[c] >= 0 else ""
+        code = codes[cats.code_index[c]] if cats.code_index[c] >= 0 else ""
         known = next((BRANDS_BY_PREFIX[p] for p in BRANDS_BY_PREFIX if code.startswith(p)), [])
         k = hi - lo
         tail_pick = tail[(c * 37 + rng.zipf(1.6, k)) % len(tail)] if len(tail) else np.zeros(k, int)
@@ -150,57 +138,54 @@ def build_catalogue(scale: float, rng: np.random.Generator, start: int, first_en
             product_brand[lo:hi] = np.where(use_known, pick, tail_pick)
         else:
             product_brand[lo:hi] = tail_pick
+    return product_brand
+
+
+def build_catalogue(scale: float, rng: np.random.Generator, start: int, first_end: int, horizon: int) -> Catalogue:
+    """A catalogue for a dataset ``scale`` times the real one's size.
+
+    ``start`` is the first month's first instant, ``first_end`` the second month's, ``horizon``
+    the latest launch time.
+    """
+    n_products = int(max(2_500, FULL_PRODUCTS * min(1.0, scale) ** 0.5))
+    n_brands = int(max(200, FULL_BRANDS * min(1.0, scale) ** 0.35))
+    brand_names = _brand_names(rng, n_brands)
+    n_known = sum(1 for b in brand_names if any(b in v for v in BRANDS_BY_PREFIX.values()))
+    codes = list(CATEGORY_CODES)
+    cats = _categories(rng, codes)
+    n_categories = len(cats.code_index)
+
+    # Products per category grow sub-linearly with the category's traffic.
+    raw = cats.share**0.7
+    per_cat = np.maximum(3, np.floor(raw / raw.sum() * n_products)).astype(np.int64)
+    n_products = int(per_cat.sum())
+    product_category = np.repeat(np.arange(n_categories, dtype=np.int32), per_cat)
+    first = np.concatenate([[0], np.cumsum(per_cat)[:-1]]).astype(np.int32)
+    rank = np.arange(n_products) - np.repeat(first, per_cat)
+    within = (rank + 2.0) ** -1.15
+    within_sum = np.bincount(product_category, weights=within)
+    weight = within / within_sum[product_category] * cats.share[product_category]
+    weight = weight / weight.sum()
+
+    product_brand = _brands_of_products(rng, cats, codes, first, per_cat, brand_names, n_known)
     # Empty brands on a random set of products carrying 14% of the traffic (not 14% of products,
     # which at small scale could miss or hit the few most popular ones).
     shuffled = rng.permutation(n_products)
     product_brand[shuffled[np.cumsum(weight[shuffled]) <= NULL_BRAND_SHARE]] = -1
-    # New in the first month: small uncoded categories and small long-tail brands (with products).
-    new_category = _lighter_half_pick(
-        rng, np.flatnonzero(cat_code_index < 0), share, round(NEW_CATEGORY_SHARE * n_categories)
-    )
-    branded = product_brand >= 0
-    brand_weight = np.bincount(product_brand[branded], weights=weight[branded], minlength=n_brands)
-    tail_brands = np.arange(n_known, n_brands)
-    new_brand = _lighter_half_pick(
-        rng, tail_brands[brand_weight[tail_brands] > 0], brand_weight, round(NEW_BRAND_SHARE * n_brands)
-    )
-    product_alt_brand = product_brand.copy()
-    changers = rng.random(n_products) < BRAND_CHANGE_SHARE
-    established = np.flatnonzero(~new_brand)  # a product never changes to a brand not yet launched
-    product_alt_brand[changers] = established[rng.integers(0, len(established), changers.sum())]
-
-    price = np.exp(rng.normal(np.log(PRICE_LEVEL * median[product_category]), 0.55))
-    price = np.round(np.clip(price, MIN_PRICE, MAX_PRICE), 2)
-    new_price = np.round(np.clip(price * np.exp(rng.normal(0.0, 0.09, n_products)), MIN_PRICE, MAX_PRICE), 2)
-    change_time = np.where(
-        rng.random(n_products) < PRICE_CHANGE_SHARE,
-        rng.uniform(start, horizon, n_products),
-        np.inf,
-    )
+    new_category, new_brand, product_alt_brand = _first_month_newcomers(
+        rng, cats, product_brand, weight, n_brands, n_known)
+    price, new_price, change_time = _prices(rng, cats.median_price[product_category], start, horizon)
     # What launches in the first month: new categories' and new brands' products and a share of
-    # the others; besides, about 1 product in 9 launches at any time in the period.
-    first_month = (
-        new_category[product_category]
-        | (new_brand[np.maximum(product_brand, 0)] & branded)
-        | (rng.random(n_products) < NEW_PRODUCT_SHARE)
-    )
-    launch = np.where(first_month, rng.uniform(start, first_end, n_products), start)
-    later = rng.random(n_products) < LATER_PRODUCT_SHARE
-    launch = np.where(later, np.maximum(launch, rng.uniform(start, horizon, n_products)), launch)
-
+    # the others.
+    first_month = new_category[product_category] | (new_brand[np.maximum(product_brand, 0)] & (product_brand >= 0))
+    launch = _launches(rng, first_month, start, first_end, horizon)
     product_ids = 1_000_000 + np.cumsum(rng.integers(1, 400, n_products))
-    # Partners: each category has a complementary category; a product's partner is a popular item there.
-    partner_cat = rng.integers(0, n_categories, n_categories)
-    top_coded = np.argsort(-share)[:8]
-    partner_cat[top_coded] = rng.permutation(top_coded)  # big categories complement each other
-    pc = partner_cat[product_category]
-    partner = first[pc] + np.minimum(rng.zipf(1.8, n_products) - 1, per_cat[pc] - 1)
-
+    partner = _partners(rng, cats.share, product_category, first, per_cat)
     return Catalogue(
-        category_ids=category_ids.astype(np.int64),
-        category_codes=[codes[i] if i >= 0 else None for i in cat_code_index],
+        category_ids=cats.ids.astype(np.int64),
+        category_codes=[codes[i] if i >= 0 else None for i in cats.code_index],
         code_names=codes,
-        category_code_index=cat_code_index,
+        category_code_index=cats.code_index,
         brand_names=brand_names,
         product_ids=product_ids.astype(np.int64),
         product_category=product_category,
@@ -214,6 +199,62 @@ def build_catalogue(scale: float, rng: np.random.Generator, start: int, first_en
         product_partner=partner.astype(np.int32),
         category_first_product=first,
     )
+
+
+def _first_month_newcomers(
+    rng: np.random.Generator, cats: _Categories, product_brand: np.ndarray, weight: np.ndarray, n_brands: int,
+    n_known: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """New in the first month: small uncoded categories and small long-tail brands (with products);
+    and the second brand of the few products that change brand (never to one not yet launched)."""
+    new_category = _lighter_half_pick(
+        rng, np.flatnonzero(cats.code_index < 0), cats.share, round(NEW_CATEGORY_SHARE * len(cats.code_index))
+    )
+    branded = product_brand >= 0
+    brand_weight = np.bincount(product_brand[branded], weights=weight[branded], minlength=n_brands)
+    tail_brands = np.arange(n_known, n_brands)
+    new_brand = _lighter_half_pick(
+        rng, tail_brands[brand_weight[tail_brands] > 0], brand_weight, round(NEW_BRAND_SHARE * n_brands)
+    )
+    product_alt_brand = product_brand.copy()
+    changers = rng.random(len(product_brand)) < BRAND_CHANGE_SHARE
+    established = np.flatnonzero(~new_brand)
+    product_alt_brand[changers] = established[rng.integers(0, len(established), changers.sum())]
+    return new_category, new_brand, product_alt_brand
+
+
+def _launches(rng: np.random.Generator, first_month: np.ndarray, start: int, first_end: int, horizon: int) -> np.ndarray:
+    """Per product, when it launches: in the first month for ``first_month`` products and a share of
+    the others, else at the start; besides, about 1 product in 9 launches at any time in the period."""
+    n = len(first_month)
+    first_month = first_month | (rng.random(n) < NEW_PRODUCT_SHARE)
+    launch = np.where(first_month, rng.uniform(start, first_end, n), start)
+    later = rng.random(n) < LATER_PRODUCT_SHARE
+    return np.where(later, np.maximum(launch, rng.uniform(start, horizon, n)), launch)
+
+
+def _prices(
+    rng: np.random.Generator, median: np.ndarray, start: int, horizon: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per product: its price, the price it changes to, and when (never, for most)."""
+    n = len(median)
+    price = np.exp(rng.normal(np.log(PRICE_LEVEL * median), 0.55))
+    price = np.round(np.clip(price, MIN_PRICE, MAX_PRICE), 2)
+    new_price = np.round(np.clip(price * np.exp(rng.normal(0.0, 0.09, n)), MIN_PRICE, MAX_PRICE), 2)
+    change_time = np.where(rng.random(n) < PRICE_CHANGE_SHARE, rng.uniform(start, horizon, n), np.inf)
+    return price, new_price, change_time
+
+
+def _partners(
+    rng: np.random.Generator, share: np.ndarray, product_category: np.ndarray, first: np.ndarray, per_cat: np.ndarray
+) -> np.ndarray:
+    """Each category has a complementary category; a product's partner is a popular item there."""
+    n_categories = len(share)
+    partner_cat = rng.integers(0, n_categories, n_categories)
+    top_coded = np.argsort(-share)[:8]
+    partner_cat[top_coded] = rng.permutation(top_coded)  # big categories complement each other
+    pc = partner_cat[product_category]
+    return first[pc] + np.minimum(rng.zipf(1.8, len(product_category)) - 1, per_cat[pc] - 1)
 
 
 class ProductSampler:

@@ -91,6 +91,15 @@ def expand_sessions(
         (p_sess, p_pos, PURCHASE, p_prod),
         (a_sess, views[a_sess], CART, focus[a_sess]),
     ]
+    return _timed(rng, kinds, start, sess)
+
+
+def _timed(
+    rng: np.random.Generator, kinds: list[tuple[np.ndarray, np.ndarray, int, np.ndarray]], start: np.ndarray,
+    sess: np.ndarray,
+) -> EventRows:
+    """The events of each kind (session, position in it, kind, product), merged in session order,
+    spaced by exponential gaps from each session's start and sorted by time."""
     e_sess = np.concatenate([k[0] for k in kinds])
     e_pos = np.concatenate([k[1] for k in kinds])
     e_kind = np.concatenate([np.full(len(k[0]), k[2], dtype=np.int8) for k in kinds])
