@@ -21,9 +21,9 @@ run: $(STAMP)
 	$(BIN)/ecom run --preset $(PRESET)
 
 # Most of the suite's time is dbt parsing and compiling on one core: one worker per core (each
-# builds its own tiny warehouse), tests handed out as workers free up.
+# builds its own tiny warehouse); the Spark tests form one group, so one Spark runs at a time.
 test: $(STAMP)
-	$(BIN)/pytest -n auto --dist worksteal
+	$(BIN)/pytest -n auto --dist loadgroup
 	$(MAKE) --no-print-directory lint
 
 # sqlfluff's dbt templater compiles against the in-memory `lint` target, with its own target

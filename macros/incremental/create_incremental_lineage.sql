@@ -8,7 +8,7 @@
 {%- endmacro %}
 
 {% macro default__create_incremental_lineage() -%}
-    create schema if not exists {{ target.database }}.meta;
+    create schema if not exists meta;
     create table if not exists {{ incremental_lineage_relation() }} (
         model_name {{ dbt.type_string() }},
         partition_key {{ dbt.type_string() }},
@@ -18,13 +18,13 @@
     )
 {%- endmacro %}
 
+{#- Spark runs one statement per call. -#}
 {% macro spark__create_incremental_lineage() -%}
-    create schema if not exists meta;
-    create table if not exists {{ incremental_lineage_relation() }} (
-        model_name string,
-        partition_key string,
-        input_loads string,
-        recorded_at timestamp,
-        invocation_id string
-    ) using parquet
+    {%- if execute -%}
+        {%- do run_query('create database if not exists meta') -%}
+        {%- do run_query(
+            'create table if not exists ' ~ incremental_lineage_relation() ~ ' (model_name string, '
+            ~ 'partition_key string, input_loads string, recorded_at timestamp, invocation_id string) using parquet') -%}
+    {%- endif -%}
+    select 1
 {%- endmacro %}

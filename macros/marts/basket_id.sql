@@ -7,11 +7,11 @@
     {%- if var('basket_grain') == 'session' -%}
         session_id
     {%- elif var('basket_grain') == 'user_window' -%}
-        hash(
-            user_id,
-            floor({{ dbt.datediff("cast('2019-01-01' as date)", 'purchase_date', 'day') }}
-                / {{ var('basket_window_days') }})
-        )
+        {{ row_hash([
+            'user_id',
+            'floor(' ~ dbt.datediff("cast('2019-01-01' as date)", 'purchase_date', 'day') ~ ' / '
+                ~ var('basket_window_days') ~ ')',
+        ]) }}
     {%- else -%}
         {{ exceptions.raise_compiler_error(
             "var basket_grain must be 'session' or 'user_window', got '" ~ var('basket_grain') ~ "'"

@@ -3,10 +3,9 @@
     expression has that snapshot's bit set. One grouping then counts all four snapshots.
 -#}
 {% macro count_per_snapshot(bits) -%}
-    [
+    {%- set counts = [] -%}
     {%- for name in propensity_snapshot_names() -%}
-        count(*) filter (where ({{ bits }}) & {{ 2 ** loop.index0 }} != 0)
-        {%- if not loop.last %}, {% endif -%}
+        {%- do counts.append('count(*) filter (where (' ~ bits ~ ') & ' ~ 2 ** loop.index0 ~ ' != 0)') -%}
     {%- endfor -%}
-    ]
+    {{ list_of(counts) }}
 {%- endmacro %}

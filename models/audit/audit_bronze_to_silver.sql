@@ -22,10 +22,10 @@ rejected as (
 bronze_counts as (
     select
         event_date,
-        cast(source_file as varchar) as source_file,
+        source_file,
         count(*) as bronze_rows
     from bronze
-    group by event_date, cast(source_file as varchar)
+    group by event_date, source_file
 ),
 
 silver_counts as (
@@ -40,7 +40,7 @@ silver_counts as (
 removed_copies as (
     select
         event_date,
-        unnest(duplicate_files) as source_file
+        {{ explode_list('duplicate_files') }} as source_file
     from events
     where duplicate_files is not null
 ),

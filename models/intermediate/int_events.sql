@@ -7,8 +7,8 @@
 {%- set read_dates = date_window(rebuilt, days_before=var('session_lookback_days')) if rebuilt is not none else none %}
 with
 
-valid as not materialized (
-    -- The wide CTEs are `not materialized`: each consumer streams bronze again. Left to itself,
+valid as {{ cte_materialization('not materialized') }} (
+    -- The wide CTEs are not materialized: each consumer streams bronze again. Left to itself,
     -- DuckDB kept whole copies of them, which at full scale spilled tens of GB; only the small
     -- set of repeated keys is worth materialising.
     select * from {{ ref('stg_events') }}
@@ -18,7 +18,7 @@ valid as not materialized (
     {%- endif %}
 ),
 
-hashed as not materialized (
+hashed as {{ cte_materialization('not materialized') }} (
     -- A 64-bit hash of every source column: the event key, and the cheap first pass of the
     -- deduplication below.
     select
@@ -28,25 +28,36 @@ hashed as not materialized (
     from valid
 ),
 
-repeated_keys as materialized (
+repeated_keys as {{ cte_materialization('materialized') }} (
     select event_key
     from hashed
     group by event_key
     having count(*) > 1
 ),
 
-single_rows as not materialized (
+single_rows as {{ cte_materialization('not materialized') }} (
     -- A key seen once is a row seen once: most rows skip the wide grouping below, which
     -- would carry every text column through a hash table (the costliest step at full scale).
     select
-        hashed.*,
+        hashed.event_at,
+        hashed.event_type,
+        hashed.product_id,
+        hashed.category_id,
+        hashed.category_code,
+        hashed.brand,
+        hashed.price,
+        hashed.user_id,
+        hashed.user_session,
+        hashed.source_file,
+        hashed.load_id,
+        hashed.event_key,
         1 as copies,
-        cast(null as varchar[]) as duplicate_files
+        {{ null_text_list() }} as duplicate_files
     from hashed
-    anti join repeated_keys on hashed.event_key = repeated_keys.event_key
+    {{ join_kind('anti') }} repeated_keys on hashed.event_key = repeated_keys.event_key
 ),
 
-repeated_rows as not materialized (
+repeated_rows as {{ cte_materialization('not materialized') }} (
     -- Exact duplicates (equal in every source column after normalisation) are kept once;
     -- grouping on the columns, not on the hash, keeps two different rows that happen to share a
     -- hash apart. The copy from the first file name (and its load) is kept; duplicate_files
@@ -65,15 +76,16 @@ repeated_rows as not materialized (
         min_by(hashed.load_id, hashed.source_file) as load_id,
         hashed.event_key,
         count(*) as copies,
-        list_sort(list(hashed.source_file))[2:] as duplicate_files
+        {{ sorted_list_after_first('hashed.source_file') }} as duplicate_files
     from hashed
-    semi join repeated_keys on hashed.event_key = repeated_keys.event_key
+    {{ join_kind('semi') }} repeated_keys on hashed.event_key = repeated_keys.event_key
     group by all
 ),
 
-deduplicated as not materialized (
+deduplicated as {{ cte_materialization('not materialized') }} (
+    -- The two select the same columns in the same order.
     select * from single_rows
-    union all by name
+    union all
     select * from repeated_rows
 ),
 
@@ -128,7 +140,7 @@ session_spans as (
                 partition by user_id, session_key
                 order by session_started_at
             ),
-            cast('infinity' as timestamp)
+            cast('9999-12-31 00:00:00' as timestamp)
         ) as next_session_started_at
     from session_starts
 ),
@@ -153,7 +165,7 @@ final as (
         event_at,
         cast(event_at as date) as event_date,
         cast(extract(hour from event_at) as integer) as event_hour,
-        cast(extract(isodow from event_at) as integer) as iso_weekday,
+        cast({{ iso_date_part('weekday', 'event_at') }} as integer) as iso_weekday,
         cast(date_trunc('week', event_at) as date) as event_week,
         cast(date_trunc('month', event_at) as date) as event_month,
         event_type,

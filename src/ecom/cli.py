@@ -52,6 +52,7 @@ def _generator_options(p: argparse.ArgumentParser) -> None:
 
 
 def _build_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", help="duckdb (default) or spark: which engine builds the warehouse (default $ECOM_ENGINE)")
     p.add_argument("--memory-limit", help=MEMORY_LIMIT_HELP)
     p.add_argument("--threads", type=int, help="dbt threads, at least 1 (default $ECOM_THREADS or 2)")
 
@@ -108,9 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "with an oracle ranking by the generator's hidden true propensity, and fit the same model to that "
                    "propensity instead of the labels to show how much of it the features carry (generated data only).")
 
-    sub.add_parser("export", parents=[data], help="export the gold tables to the dashboard's serving folder",
-                   description="Copy the gold tables the dashboard reads to a new serving version under "
-                   "<data>/serving and switch the CURRENT pointer to it atomically (`build` and `run` do this).")
+    ex = sub.add_parser("export", parents=[data], help="copy the gold tables to the serving folder",
+                        description="Copy the gold tables and silver's events to a new serving version under "
+                        "<data>/serving and switch CURRENT and serving/current.duckdb to it atomically (`build` "
+                        "and `run` do this).")
+    ex.add_argument("--engine", help="the engine that built the warehouse: duckdb (default) or spark")
 
     db = sub.add_parser("dashboard", parents=[data], help="start the Streamlit dashboard over the gold tables",
                         description="Serve the dashboard (Streamlit) on the serving export of the gold tables. It never "
@@ -129,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "Markdown + JSON report under <data>/reports.")
     be.add_argument("--preset", default="default", help="dataset size (default: default)")
     be.add_argument("--events", type=int, help="target events instead of the preset's")
+    be.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
+                    help="spark: also build on Spark with 1 and 2 local cores and a December, beside DuckDB")
     be.add_argument("--update-docs", action="store_true",
                     help="render the report into docs/performance.md and the README's summary table")
     be.add_argument("--from-report", type=Path, metavar="JSON",
@@ -183,12 +188,12 @@ def _load(paths: list[Path], data: DataDir, force: bool) -> int:
     return 0
 
 
-def _export(data: DataDir) -> None:
+def _export(data: DataDir, engine: str = "duckdb") -> None:
     from ecom.warehouse.serving import export
 
     with writer_lock(data, "ecom export"):
-        folder = export(data)
-    say(f"serving: gold tables exported to {folder} (the dashboard switches to it on its next rerun)")
+        folder = export(data, engine)
+    say(f"serving: tables exported to {folder} and {data.serving_current} (the dashboard switches on its next rerun)")
 
 
 def _built(run: DbtRun, data: DataDir, step: list[str]) -> str:
@@ -199,18 +204,28 @@ def _built(run: DbtRun, data: DataDir, step: list[str]) -> str:
 def _build_and_export(data: DataDir, dbt_args: list[str], args: argparse.Namespace, command: str) -> None:
     """`dbt build`: with no dbt arguments but --full-refresh, the two layers in order (silver and
     gold, then the propensity layer: their largest models never share DuckDB's memory), then the
-    serving export; with dbt arguments, exactly the build they ask for, and no export."""
+    serving export; with dbt arguments, exactly the build they ask for, and no export. On Spark,
+    the whole build (ecom.warehouse.spark)."""
     from ecom.warehouse.runner import BUILD_LAYERS, run_dbt
+    from ecom.warehouse.spark import build_on_spark, engine
 
+    chosen = engine(args.engine)
     whole = not [a for a in dbt_args if a != "--full-refresh"]
-    steps = [[*dbt_args, "--selector", layer] for layer in BUILD_LAYERS] if whole else [dbt_args]
     with writer_lock(data, command):
-        for step in steps:
-            run = run_dbt(["build", *step], data, memory_limit=args.memory_limit, threads=args.threads,
-                          retry_out_of_memory=True)
-            say(_built(run, data, step))
+        if chosen == "spark":
+            if not whole:
+                raise EcomError("on Spark, `ecom build` builds the whole warehouse (--full-refresh aside); "
+                                "run dbt with --target spark for a part of it")
+            nodes = build_on_spark(data, full_refresh="--full-refresh" in dbt_args)
+            say(f"dbt build on Spark: {nodes} nodes OK; warehouse {data.root / 'spark' / 'warehouse'}")
+        else:
+            steps = [[*dbt_args, "--selector", layer] for layer in BUILD_LAYERS] if whole else [dbt_args]
+            for step in steps:
+                run = run_dbt(["build", *step], data, memory_limit=args.memory_limit, threads=args.threads,
+                              retry_out_of_memory=True)
+                say(_built(run, data, step))
         if whole:
-            _export(data)
+            _export(data, chosen)
 
 
 def cmd_generate(args: argparse.Namespace, data: DataDir) -> int:
@@ -250,7 +265,9 @@ def cmd_run(args: argparse.Namespace, data: DataDir) -> int:
 
 
 def cmd_export(args: argparse.Namespace, data: DataDir) -> int:
-    _export(data)
+    from ecom.warehouse.spark import engine
+
+    _export(data, engine(args.engine))
     return 0
 
 
@@ -290,7 +307,8 @@ def cmd_bench(args: argparse.Namespace, data: DataDir) -> int:
     from ecom.bench.runner import run_benchmarks
     from ecom.warehouse.runner import project_dir
 
-    report = args.from_report or run_benchmarks(data, preset_name=args.preset, events=args.events)
+    engines = ("duckdb", "spark") if args.engine == "spark" else ("duckdb",)
+    report = args.from_report or run_benchmarks(data, preset_name=args.preset, events=args.events, engines=engines)
     say(f"benchmark report: {report}")
     if args.update_docs:
         update_docs(report.with_suffix(".json"), project_dir())

@@ -31,6 +31,9 @@ EXCEPTIONS: dict[str, set[str]] = {
         "propensity_evaluation", "propensity_feature_importance", "propensity_features", "propensity_model",
         "propensity_scores", "rfm_segment_summary", "sales_by_brand", "sales_by_category", "sales_daily",
         "sales_monthly", "sales_weekly",
+        # The serving shapes the dashboard reads.
+        "also_viewed_pairs_both_ways", "overview_totals", "product_pairs_both_ways", "recommendable_products",
+        "sales_by_product",
     },
     # One row per bronze row, every copy included: no key exists until int_events removes the
     # duplicates.
@@ -153,9 +156,11 @@ def test_every_macro_is_documented_beside_it_in_a_file_named_for_it(manifest):
     for macro_name, macro in macros.items():
         path = Path(macro["original_file_path"])
         base = macro_name.split("__", 1)[1] if macro_name.split("__", 1)[0] in ADAPTERS and "__" in macro_name else macro_name
-        if path.stem != base and macro_name != "duckdb__create_table_as":
+        # An override of an adapter's own macro (duckdb__create_table_as) is a file of its own.
+        override = path.stem == macro_name != base
+        if path.stem != base and not override:
             problems.append(f"{macro_name} is in {path.name}")
-        if macro_name != base and macro_name != "duckdb__create_table_as":
+        if macro_name != base and not override:
             continue  # an engine's implementation: documented under the macro it implements
         yml = path.parent / f"_{path.parent.name}__macros.yml"
         documented = {m["name"]: m for m in yaml.safe_load((REPO / yml).read_text())["macros"]} \

@@ -1,5 +1,5 @@
 -- One row per calendar day from the first to the last day with events.
-with recursive
+with
 
 events as (
     select * from {{ ref('int_events') }}
@@ -12,14 +12,14 @@ bounds as (
     from events
 ),
 
+days as (
+    {{ series('(select bounds.first_date from bounds)', '(select bounds.last_date from bounds)', step_days=1) }}
+),
+
 spine as (
-    select first_date as date_day
-    from bounds
-    where first_date is not null
-    union all
-    select cast({{ dbt.dateadd('day', 1, 'spine.date_day') }} as date) as date_day
-    from spine
-    inner join bounds on spine.date_day < bounds.last_date
+    select cast(value as date) as date_day
+    from days
+    where value is not null
 ),
 
 event_days as (
@@ -32,10 +32,10 @@ final as (
         spine.date_day,
         cast(date_trunc('week', spine.date_day) as date) as week_start,
         cast(date_trunc('month', spine.date_day) as date) as month_start,
-        cast(extract(isoyear from spine.date_day) as integer) as iso_year,
-        cast(extract(week from spine.date_day) as integer) as iso_week,
-        cast(extract(isodow from spine.date_day) as integer) as iso_weekday,
-        case cast(extract(isodow from spine.date_day) as integer)
+        cast({{ iso_date_part('year', 'spine.date_day') }} as integer) as iso_year,
+        cast({{ iso_date_part('week', 'spine.date_day') }} as integer) as iso_week,
+        cast({{ iso_date_part('weekday', 'spine.date_day') }} as integer) as iso_weekday,
+        case cast({{ iso_date_part('weekday', 'spine.date_day') }} as integer)
             when 1 then 'Monday'
             when 2 then 'Tuesday'
             when 3 then 'Wednesday'
@@ -44,7 +44,7 @@ final as (
             when 6 then 'Saturday'
             else 'Sunday'
         end as weekday_name,
-        extract(isodow from spine.date_day) >= 6 as is_weekend,
+        {{ iso_date_part('weekday', 'spine.date_day') }} >= 6 as is_weekend,
         event_days.event_date is not null as has_events
     from spine
     left join event_days on spine.date_day = event_days.event_date

@@ -67,13 +67,13 @@ final as (
     select
         tiered.user_id,
         tiered.risk_tier,
-        row_number() over (
+        cast(row_number() over (
             order by
                 case tiered.risk_tier when 'critical' then 1 when 'high' then 2 when 'medium' then 3 else 4 end,
                 tiered.revenue desc,
                 tiered.sessions desc,
                 tiered.user_id asc
-        ) as risk_rank,
+        ) as bigint) as risk_rank,
         tiered.days_inactive,
         tiered.first_seen_at,
         tiered.last_seen_at,

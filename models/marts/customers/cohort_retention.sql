@@ -1,7 +1,7 @@
 -- Weekly cohorts by first-seen week: how many of a cohort's users were active N weeks later.
 -- Every observed (cohort, week) cell is present, zeros included; the data's last week may be
 -- partial and is flagged, so it is not mistaken for churn.
-with recursive
+with
 
 users as (
     select * from {{ ref('dim_users') }}
@@ -46,15 +46,13 @@ cohort_span as (
     from cohort_bounds
 ),
 
+week_series as (
+    {{ series('0', '(select cohort_span.weeks from cohort_span)') }}
+),
+
 week_numbers as (
-    select 0 as weeks_since_first_seen
-    union all
-    select week_numbers.weeks_since_first_seen + 1 as weeks_since_first_seen
-    from week_numbers
-    where week_numbers.weeks_since_first_seen < (
-        select cohort_span.weeks
-        from cohort_span
-    )
+    select cast(value as integer) as weeks_since_first_seen
+    from week_series
 ),
 
 grid as (

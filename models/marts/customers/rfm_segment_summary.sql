@@ -14,9 +14,12 @@ per_segment as (
         segment,
         count(*) as users,
         sum(monetary) as revenue,
-        avg(recency_days) as avg_recency_days,
-        avg(frequency) as avg_frequency,
-        avg(monetary) as avg_monetary
+        -- Averages as an exact sum over a count: the same value on every engine and every run (an
+        -- average of doubles depends on the summation order; one of decimals keeps a fixed
+        -- number of digits on some engines).
+        {{ safe_divide('sum(recency_days)', 'count(*)') }} as avg_recency_days,
+        {{ safe_divide('sum(frequency)', 'count(*)') }} as avg_frequency,
+        {{ safe_divide('sum(monetary)', 'count(*)') }} as avg_monetary
     from customers
     group by segment
 ),

@@ -5,7 +5,7 @@
 -- alternatives measured against it are in the README (Performance, market basket).
 with
 
-baskets as not materialized (
+baskets as {{ cte_materialization('not materialized') }} (
     -- Not materialized: the pair metrics read the baskets four times (the self-join's two sides,
     -- the products' counts, the total), and each read scans only the two columns it needs from
     -- int_view_baskets. Materialized, DuckDB first copied the 90M rows aside: at 108M events

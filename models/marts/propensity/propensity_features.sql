@@ -11,7 +11,7 @@
 {%- set read_span = propensity_read_span(rebuilt) if rebuilt is not none else none %}
 with
 
-events as not materialized (
+events as {{ cte_materialization('not materialized') }} (
     -- Not materialized: every consumer scans the columns it needs from int_events, which is
     -- cheaper than writing 100M rows to a temporary result first.
     select
@@ -27,7 +27,7 @@ events as not materialized (
         product_id,
         category_id,
         -- Brands are only counted: a number groups faster than the text.
-        case when brand is not null then hash(brand) end as brand_key,
+        case when brand is not null then {{ row_hash(['brand']) }} end as brand_key,
         price
     from {{ ref('int_events') }}
     {%- if read_span is not none %}
@@ -138,32 +138,31 @@ session_activity as (
     group by snapshot_position, user_id
 ),
 
+calendar as (
+    -- Every calendar day from the first snapshot history's first day to the last cutoff.
+    {{ series(
+        '(select ' ~ dbt.dateadd('day', -history_days, 'min(spans.cutoff_date)') ~ ' from snapshots as spans)',
+        '(select max(spans.cutoff_date) from snapshots as spans)',
+        step_days=1
+    ) }}
+),
+
 day_windows as (
     -- Every calendar day the snapshot histories cover, with the bits of all the snapshots whose
     -- history holds it: the product, category and brand features group all four histories in
     -- one pass instead of joining the events to the snapshots.
     select
-        calendar.event_date,
-        cast(bit_or(1 << (snapshots.snapshot_position - 1)) as utinyint) as window_bits
-    from (
-        select
-            cast(
-                unnest(generate_series(
-                    {{ dbt.dateadd('day', -history_days, 'min(spans.cutoff_date)') }},
-                    max(spans.cutoff_date),
-                    interval 1 day
-                )) as date
-            ) as event_date
-        from snapshots as spans
-    ) as calendar
+        calendar.value as event_date,
+        cast(bit_or(1 << (snapshots.snapshot_position - 1)) as smallint) as window_bits
+    from calendar
     inner join snapshots
         on
-            calendar.event_date < snapshots.cutoff_date
-            and calendar.event_date >= {{ dbt.dateadd('day', -history_days, 'snapshots.cutoff_date') }}
-    group by calendar.event_date
+            calendar.value < snapshots.cutoff_date
+            and calendar.value >= {{ dbt.dateadd('day', -history_days, 'snapshots.cutoff_date') }}
+    group by calendar.value
 ),
 
-windowed_events as not materialized (
+windowed_events as {{ cte_materialization('not materialized') }} (
     -- The events on those days, each with the bits of the histories it falls into.
     select
         events.*,
@@ -243,15 +242,18 @@ product_activity as (
     select
         snapshots.snapshot_position,
         product_counts.user_id,
-        product_counts.products[snapshots.snapshot_position] as distinct_products,
-        coalesce(category_counts.categories[snapshots.snapshot_position], 0) as distinct_categories,
-        coalesce(brand_counts.brands[snapshots.snapshot_position], 0) as distinct_brands,
-        product_counts.carted_products[snapshots.snapshot_position] as carted_products,
-        product_counts.purchased_products[snapshots.snapshot_position] as purchased_products,
-        product_counts.abandoned_products[snapshots.snapshot_position] as abandoned_products
+        {{ list_element('product_counts.products', 'snapshots.snapshot_position') }} as distinct_products,
+        coalesce({{ list_element('category_counts.categories', 'snapshots.snapshot_position') }}, 0)
+            as distinct_categories,
+        coalesce({{ list_element('brand_counts.brands', 'snapshots.snapshot_position') }}, 0) as distinct_brands,
+        {{ list_element('product_counts.carted_products', 'snapshots.snapshot_position') }} as carted_products,
+        {{ list_element('product_counts.purchased_products', 'snapshots.snapshot_position') }}
+            as purchased_products,
+        {{ list_element('product_counts.abandoned_products', 'snapshots.snapshot_position') }}
+            as abandoned_products
     from product_counts
     inner join snapshots
-        on product_counts.products[snapshots.snapshot_position] > 0
+        on {{ list_element('product_counts.products', 'snapshots.snapshot_position') }} > 0
     left join category_counts
         on product_counts.user_id = category_counts.user_id
     left join brand_counts
@@ -302,7 +304,7 @@ derived as (
         {{ safe_divide('abandoned_products', 'carted_products') }} as cart_abandonment_rate,
         {{ safe_divide('events', 'sessions') }} as events_per_session,
         -- Events per day in the last 7 days against the days before them: > 1 = warming up.
-        {{ safe_divide('events_7d / 7.0', '(events - events_7d) / ' ~ (history_days - 7) ~ '.0') }}
+        {{ safe_divide('cast(events_7d as double) / 7', 'cast(events - events_7d as double) / ' ~ (history_days - 7)) }}
             as activity_trend
     from activity
 ),

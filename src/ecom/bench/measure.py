@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,12 +40,20 @@ class Measurement:
 
 
 def measure(step: str, args: list[str], rows: int = 0) -> tuple[Measurement, dict[str, object]]:
-    """Run one worker step in a child; its measurement, and everything the step reported."""
+    """Run one worker step in a child; its measurement, and everything the step reported.
+
+    Peak RSS is the child's own (VmHWM) or, where higher, the highest sampled RSS of the child
+    and its children together (a Spark step's JVM is a child of the worker).
+    """
     began = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "ecom.bench.worker", *args], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
+    tree_peak = [0.0]
+    sampler = threading.Thread(target=_watch_tree, args=(proc.pid, tree_peak), daemon=True)
+    sampler.start()
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
+    sampler.join()
     seconds = time.perf_counter() - began
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
@@ -53,8 +62,43 @@ def measure(step: str, args: list[str], rows: int = 0) -> tuple[Measurement, dic
         reason = f": {errors[-1][:300]}" if errors else ""
         raise RuntimeError(f"benchmark step {step} failed with exit {proc.returncode}{reason}")
     reported = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
-    peak_mb = reported.get("peak_rss_mb", usage.ru_maxrss / 1024)
+    peak_mb = max(reported.get("peak_rss_mb", usage.ru_maxrss / 1024), tree_peak[0])
     return Measurement(step, reported.get("seconds", seconds), peak_mb, reported.get("rows", rows)), reported
+
+
+def tree_rss_mb(pid: int) -> float:
+    """The RSS of a process and all its descendants together, in MB (0 where /proc is missing)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        child = int(stat.parent.name)
+        parents[child] = int(fields[1])
+        rss[child] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, its_parent in parents.items():
+            if its_parent == parent and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return sum(rss.get(p, 0) for p in tree) / 2**20
+
+
+def _watch_tree(pid: int, peak: list[float], interval: float = RSS_SAMPLE_SECONDS) -> None:
+    """Keep the highest tree_rss_mb of ``pid`` in ``peak[0]`` until the process is gone."""
+    while Path(f"/proc/{pid}").exists():
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            break
+        if state == "Z":
+            break
+        peak[0] = max(peak[0], tree_rss_mb(pid))
+        time.sleep(interval)
 
 
 def own_peak_rss_mb() -> float:

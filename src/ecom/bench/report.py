@@ -176,6 +176,31 @@ def _model_and_dashboard_section(r: Report) -> list[str]:
     ]
 
 
+def _spark_section(r: Report) -> list[str]:
+    if "spark" not in r:
+        return []
+    sp, b = r["spark"], r["build"]
+    inc = b["incremental"]
+    rows = [
+        ["DuckDB, 2 threads", f"{b['seconds']:.1f}", f"{b['peak_rss_mb']:,.0f}",
+         f"{inc.get('build_seconds', float('nan')):.1f}", f"{inc.get('peak_rss_mb', float('nan')):,.0f}"],
+        *[[f"Spark, local[{cores}]", f"{x['seconds']:.1f}", f"{x['peak_rss_mb']:,.0f}",
+           *([f"{sp['december']['seconds']:.1f}", f"{sp['december']['peak_rss_mb']:,.0f}"] if cores == max(sp["builds"])
+             else ["-", "-"])] for cores, x in sp["builds"].items()],
+    ]
+    per_core = sp["events"] / sp["builds"]["1"]["seconds"]
+    return [
+        "## The same build on Spark", "",
+        (f"The whole build (silver, gold, the propensity layer and every data test) from scratch over {sp['events']:,} "
+        "events, and a December built incrementally, each in its own process, its JVM included in the peak RSS:"), "",
+        *_table(["engine", "from scratch (s)", "peak RSS (MB)", "December, incremental (s)", "peak RSS (MB)"], rows,
+                "| --- | ---: | ---: | ---: | ---: |"), "",
+        (f"Parallel efficiency from 1 to 2 local cores: **{sp['parallel_efficiency']:.0%}** (time on 1 core / "
+        f"(2 x time on 2 cores)); one core builds {per_core:,.0f} events/s. Spark's value here is that the same "
+        "project runs unchanged on a cluster (docs/scale-out.md), not speed on one machine."), "",
+    ]
+
+
 def render(r: Report) -> str:
     """docs/performance.md: the whole report as Markdown."""
     m = r["machine"]
@@ -186,7 +211,7 @@ def render(r: Report) -> str:
         f"{m['python']}, Polars {m['polars']}, DuckDB {m['duckdb']}. Re-run with `ecom bench --preset {r['preset']}`."), "",
         "## Targets", "", *_targets_table(r), "",
         *_loader_section(r), *_realism_section(r), *_build_section(r), *_arrival_section(r),
-        *_model_and_dashboard_section(r),
+        *_model_and_dashboard_section(r), *_spark_section(r),
     ])
 
 

@@ -46,8 +46,10 @@ def _machine() -> dict[str, object]:
     }
 
 
-def run_benchmarks(data: DataDir, preset_name: str = "default", events: int | None = None) -> Path:
-    """Generate, then time loader and baseline side by side; write the report."""
+def run_benchmarks(data: DataDir, preset_name: str = "default", events: int | None = None,
+                   engines: tuple[str, ...] = ("duckdb",)) -> Path:
+    """Generate, then time loader and baseline side by side, the build, and (with "spark" in
+    ``engines``) the same build on Spark; write the report."""
     target = events or preset(preset_name).events
     label = preset_name if events is None else f"{events}-events"
     work = data.root / "bench" / label
@@ -74,6 +76,7 @@ def run_benchmarks(data: DataDir, preset_name: str = "default", events: int | No
     # Before the build, which deletes the month files before its full refresh (disk). Each
     # child's peak RSS is its own (VmHWM), whatever this process holds.
     realism = _realism(work, target)
+    spark = _bench_spark(work, target) if "spark" in engines else None
     warehouse = _bench_build(work, target)
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -88,6 +91,7 @@ def run_benchmarks(data: DataDir, preset_name: str = "default", events: int | No
         "engines": engines,
         "realism": realism,
         "build": warehouse,
+        **({"spark": spark} if spark else {}),
     }
     data.reports.mkdir(parents=True, exist_ok=True)
     path = data.reports / f"bench-{label}.json"
@@ -135,6 +139,34 @@ def _bench_engines(work: Path, source: Path, rows: int) -> dict[str, object]:
         "pandas_extrapolated_gb_for_file": extrapolated_gb,
         "pandas_extrapolated_gb_for_110m_rows": per_row * 109_950_743 / 1024,
     }
+
+
+SPARK_CORES = (1, 2)
+
+
+def _bench_spark(work: Path, events: int) -> dict[str, object]:
+    """The build on Spark from scratch with 1 and 2 local cores (how it scales with cores), then a
+    December built incrementally on 2 cores; each in its own process, its JVM's memory included."""
+    data = DataDir.resolve(work / "spark-pipeline")
+    shutil.rmtree(data.root, ignore_errors=True)
+    shutil.copytree(work / "landing", data.landing, copy_function=os.link)
+    load, _ = measure("load_all", ["load_all", str(data.root)])
+    builds: dict[str, dict[str, float]] = {}
+    for cores in SPARK_CORES:
+        shutil.rmtree(data.root / "spark", ignore_errors=True)
+        shutil.rmtree(data.root / "dbt", ignore_errors=True)
+        m, _ = measure(f"spark_build_{cores}", ["spark_build", str(data.root), str(cores), "full"])
+        builds[str(cores)] = {"seconds": m.seconds, "peak_rss_mb": m.peak_rss_mb}
+        say(f"Spark build from scratch, {cores} local core(s): {m.seconds:.1f} s, peak RSS {m.peak_rss_mb:,.0f} MB")
+    month, _ = measure("generate_month", ["generate_month", str(data.root), str(events), "2019-12"])
+    measure("load_all", ["load_all", str(data.root)])
+    dec, _ = measure("spark_december", ["spark_build", str(data.root), str(SPARK_CORES[-1]), "incremental"])
+    say(f"Spark December ({month.rows:,} events), incremental on {SPARK_CORES[-1]} cores: {dec.seconds:.1f} s, "
+        f"peak RSS {dec.peak_rss_mb:,.0f} MB")
+    shutil.rmtree(data.root, ignore_errors=True)
+    one, two = builds["1"]["seconds"], builds["2"]["seconds"]
+    return {"events": load.rows, "builds": builds, "parallel_efficiency": one / (2 * two),
+            "december": {"rows": month.rows, "seconds": dec.seconds, "peak_rss_mb": dec.peak_rss_mb}}
 
 
 def _disk_mb(path: Path) -> float:

@@ -153,7 +153,16 @@ def _serve(argv: list[str]) -> Step:
     return 0, {"seconds": seconds, "queries": time_queries(Serving.open(folder)), "query_repeats": TIMED_RUNS}
 
 
+def _spark_build(argv: list[str]) -> Step:
+    """The whole build on Spark with argv[1] local cores; argv[2] == 'full' rebuilds from nothing."""
+    from ecom.warehouse.spark import build_on_spark
+
+    data = DataDir.resolve(argv[0])
+    return build_on_spark(data, full_refresh=argv[2] == "full", cores=int(argv[1])), {}
+
+
 STEPS: dict[str, object] = {
+    "spark_build": _spark_build,
     "generate": _generate, "generate_month": _generate_month, "load": _load, "load_all": _load_all,
     "bare_sink": _bare_sink, "duckdb_copy": _duckdb_copy, "pandas_slice": _pandas_slice, "pairs": _pairs,
     "oracle": _oracle, "serve": _serve,

@@ -16,6 +16,9 @@ import polars as pl
 
 from ecom.warehouse.serving import DATABASE
 
+# The serving copy keeps gold and silver tables in their schemas; queries name tables alone.
+SEARCH_PATH = "set search_path = 'gold,silver'"
+
 QUERIES: dict[str, dict[str, str]] = {
     "Overview": {
         "totals": "select * from overview_totals",
@@ -109,6 +112,7 @@ class Serving:
         sql = QUERIES[page][name]
         cursor = self.con.cursor()  # one cursor per call: Streamlit runs sessions on several threads
         try:
+            cursor.execute(SEARCH_PATH)
             used = {k: v for k, v in params.items() if f"${k}" in sql}
             return cursor.sql(sql, params=used).pl() if used else cursor.sql(sql).pl()
         finally:

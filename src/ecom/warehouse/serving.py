@@ -1,16 +1,18 @@
-"""Serving copies of the gold tables: what the dashboard reads, never the warehouse itself.
+"""Serving copies of the warehouse: what the dashboard, notebooks and BI tools read, never the
+warehouse itself.
 
-DuckDB allows one writer or many readers of a database file, never both, so a dashboard that
-held the warehouse would make the next `dbt build` fail with "Could not set lock on file". After
-each build, the gold tables the dashboard needs are copied into a new, small DuckDB file in a new
-version folder (``serving/v<timestamp>/serving.duckdb``), written under a temporary folder name
-and renamed when complete; then the ``CURRENT`` pointer file is replaced atomically. Readers open
-a version read-only and nothing ever writes to it again, so a reader sees the previous complete
-version or the new one, never a half-written one, and a build never waits for a reader. The
-previous version is kept for readers still on it; older ones are removed.
+DuckDB allows one writer or many readers of a database file, never both, so a reader that held
+the warehouse would make the next build fail. After each build the tables people read are
+copied into a new DuckDB file in a new version folder (``serving/v<timestamp>/serving.duckdb``,
+written under a temporary name and renamed when complete); then the ``CURRENT`` pointer file and
+the stable path ``serving/current.duckdb`` (a hard link to the new file) are replaced atomically.
+Nothing ever writes a version again, so a reader sees the previous complete version or the new
+one, and a reader holding ``current.duckdb`` open keeps its version (the file lives while it is
+open) until it reconnects. The previous version is kept for readers still on it; older ones go.
 
-Why a DuckDB file and not Parquet: the same query over a table with zone maps and DuckDB's own
-buffer cache answered in 5 ms where the Parquet view took 24-55 ms (7.6M-row pair table).
+It holds every gold table but the propensity features (a model's input, not a report) and
+silver's events, in schemas ``gold`` and ``silver``. The source is the DuckDB warehouse, or the
+Parquet files of a Spark-built warehouse.
 """
 
 from __future__ import annotations
@@ -27,90 +29,102 @@ import duckdb
 from ecom.errors import EcomError
 from ecom.paths import DataDir
 
-# What the dashboard reads: gold tables as they are, or sorted so that a filter on the sort key
-# reads one block (zone maps), plus a few serving shapes derived from gold
-# (totals, product sales, pairs in both directions). Large row-level tables (sessions, features,
-# scores) stay in the warehouse. Every page query then stays well under 100 ms at full scale.
-_AS_IS = (
-    "sales_daily", "sales_weekly", "sales_monthly", "sales_by_category", "sales_by_brand", "funnel_daily",
-    "funnel_by_category", "rfm_segment_summary", "cohort_retention", "category_pairs", "propensity_evaluation",
-    "propensity_deciles", "propensity_feature_importance", "campaign_targets",
-)
-_PAIRS = """
-    select product_a as product_id, product_b as other_product, {n}, support, confidence_a_to_b as confidence, lift
-    from gold.{t}
-    union all
-    select product_b, product_a, {n}, support, confidence_b_to_a, lift
-    from gold.{t}
-    order by product_id, lift desc"""
-SERVING_TABLES: dict[str, str] = {
-    **{t: f"select * from gold.{t}" for t in _AS_IS},
-    "overview_totals": """
-        select sum(events) as events, count(*) as users, sum(sessions) as sessions,
-            count(*) filter (where is_buyer) as buyers, sum(revenue) as revenue
-        from gold.dim_users""",
-    "sales_by_product": """
-        select coalesce(category_l1, 'unknown') as category_l1, coalesce(category_l2, '(none)') as category_l2,
-            coalesce(category_l3, '(none)') as category_l3, coalesce(brand, 'unknown') as brand, product_id,
-            sum(price) as revenue, count(distinct session_id) as orders, count(*) as units
-        from gold.fct_purchases
-        group by all
-        order by category_l1, category_l2, category_l3, brand, revenue desc""",
-    "customer_rfm": "select * from gold.customer_rfm order by segment, monetary desc",
-    "churn_early_warning": "select * from gold.churn_early_warning order by risk_rank",
-    "product_pairs_both_ways": _PAIRS.format(t="product_pairs", n="pair_baskets"),
-    "also_viewed_pairs_both_ways": _PAIRS.format(t="also_viewed_pairs", n="pair_sessions"),
-    "recommendable_products": """
-        select p.product_id, coalesce(p.category_code, '(no category code)') as category_code,
-            coalesce(p.brand, '(none)') as brand, p.purchases
-        from gold.dim_products as p
-        where p.product_id in (select product_a from gold.product_pairs union select product_b from gold.product_pairs)
-        order by p.purchases desc, p.product_id
-        limit 200""",
+# Tables sorted on what the dashboard filters them by, so a filter reads few blocks (zone maps).
+SORTED = {
+    "gold.customer_rfm": "segment, monetary desc",
+    "gold.churn_early_warning": "risk_rank",
+    "gold.sales_by_product": "category_l1, category_l2, category_l3, brand, revenue desc",
+    "gold.product_pairs_both_ways": "product_id, lift desc",
+    "gold.also_viewed_pairs_both_ways": "product_id, lift desc",
+    "gold.recommendable_products": "purchases desc, product_id",
 }
+SILVER_TABLES = ("int_events",)
+LEFT_OUT = {"gold.propensity_features"}
 POINTER = "CURRENT"
 DATABASE = "serving.duckdb"
 MANIFEST = "_manifest.json"
+STABLE = "current.duckdb"
 
 
-def export(data: DataDir) -> Path:
-    """Export the gold tables to a new serving version and point CURRENT at it; return its folder."""
+def _duckdb_source(con: duckdb.DuckDBPyConnection, data: DataDir) -> list[tuple[str, str]]:
+    """Attach the DuckDB warehouse read-only (an export never takes the writer's lock); its tables
+    as (schema.table, the relation to read)."""
     if not data.warehouse.exists():
         raise EcomError(f"no warehouse at {data.warehouse}: run `ecom build` first")
+    con.execute(f"attach '{data.warehouse}' as warehouse (read_only)")
+    rows = con.execute(
+        "select schema_name || '.' || table_name from duckdb_tables() where database_name = 'warehouse' "
+        "and schema_name in ('gold', 'silver')").fetchall()
+    return [(r[0], f"warehouse.{r[0]}") for r in rows]
+
+
+def _spark_source(con: duckdb.DuckDBPyConnection, data: DataDir) -> list[tuple[str, str]]:
+    """Views over a Spark-built warehouse's Parquet tables (spark/warehouse/<schema>.db/<table>),
+    as (schema.table, the relation to read)."""
+    from ecom.warehouse.spark import spark_root
+
+    warehouse = spark_root(data) / "warehouse"
+    if not (warehouse / "gold.db").exists():
+        raise EcomError(f"no Spark warehouse under {warehouse}: run `ecom build --engine spark` first")
+    names = []
+    for schema in ("gold", "silver"):
+        con.execute(f"create schema if not exists spark_{schema}")
+        for table in sorted(p for p in (warehouse / f"{schema}.db").iterdir() if p.is_dir()):
+            files = f"{table}/**/*.parquet"
+            if not any(table.rglob("*.parquet")):
+                continue
+            con.execute(f"create view spark_{schema}.{table.name} as select * from "
+                        f"read_parquet('{files}', hive_partitioning = true, union_by_name = true)")
+            names.append((f"{schema}.{table.name}", f"source.spark_{schema}.{table.name}"))
+    return names
+
+
+def export(data: DataDir, engine: str = "duckdb") -> Path:
+    """Copy the warehouse to a new serving version and switch to it; return its folder."""
     data.serving.mkdir(parents=True, exist_ok=True)
     version = "v" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     staging = data.serving / f".{version}.tmp"
     staging.mkdir()
     began = time.perf_counter()
     rows: dict[str, int] = {}
-    failed: str | None = None
-    with duckdb.connect(str(staging / DATABASE)) as con:
-        # The warehouse is attached read-only: an export never takes the writer's lock.
-        con.execute(f"attach '{data.warehouse}' as warehouse (read_only)")
-        con.execute("use warehouse")
-        for table, sql in SERVING_TABLES.items():
-            try:
-                con.execute(f"create table serving.main.{table} as {sql}")
-            except duckdb.CatalogException as exc:
-                failed = f"serving table {table} needs gold tables missing from {data.warehouse} ({exc})"
-                break
-            rows[table] = con.execute(f"select count(*) from serving.main.{table}").fetchall()[0][0]
-        con.execute("use serving")
-        con.execute("detach warehouse")
-    if failed:
+    try:
+        with duckdb.connect(str(staging / DATABASE)) as con:
+            con.execute("attach ':memory:' as source")
+            con.execute("use source")
+            sources = _spark_source(con, data) if engine == "spark" else _duckdb_source(con, data)
+            con.execute("use serving")
+            for schema in ("gold", "silver"):
+                con.execute(f"create schema {schema}")
+            for table, relation in sources:
+                schema, name = table.split(".")
+                if table in LEFT_OUT or (schema == "silver" and name not in SILVER_TABLES):
+                    continue
+                order = f" order by {SORTED[table]}" if table in SORTED else ""
+                con.execute(f"create table serving.{table} as select * from {relation}{order}")
+                rows[table] = con.execute(f"select count(*) from serving.{table}").fetchall()[0][0]
+    except duckdb.Error as exc:
         shutil.rmtree(staging)
-        raise EcomError(f"{failed}; run `ecom build`")
-    (staging / MANIFEST).write_text(
-        json.dumps({"version": version, "exported_at": datetime.now(UTC).isoformat(timespec="seconds"), "rows": rows,
-                    "seconds": round(time.perf_counter() - began, 3)}, indent=2)
-    )
+        raise EcomError(f"the serving export could not read the warehouse ({str(exc).splitlines()[0]}); "
+                        "run `ecom build`") from exc
+    (staging / MANIFEST).write_text(json.dumps({
+        "version": version, "engine": engine, "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "rows": rows, "seconds": round(time.perf_counter() - began, 3)}, indent=2))
     final = data.serving / version
     staging.rename(final)
+    _switch(data, version)
+    _prune(data, keep={version, _previous(data, version)})
+    return final
+
+
+def _switch(data: DataDir, version: str) -> None:
+    """Point CURRENT and current.duckdb at the new version, each by one atomic rename."""
+    stable_tmp = data.serving / f".{STABLE}.tmp"
+    stable_tmp.unlink(missing_ok=True)
+    os.link(data.serving / version / DATABASE, stable_tmp)
+    os.replace(stable_tmp, data.serving / STABLE)
     pointer_tmp = data.serving / f".{POINTER}.tmp"
     pointer_tmp.write_text(version)
     os.replace(pointer_tmp, data.serving / POINTER)
-    _prune(data, keep={version, _previous(data, version)})
-    return final
 
 
 def current(data: DataDir) -> Path | None:
