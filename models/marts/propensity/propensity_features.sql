@@ -138,13 +138,13 @@ session_activity as (
     group by snapshot_position, user_id
 ),
 
+{%- set first_day = dbt.dateadd('day', -history_days, 'min(spans.cutoff_date)') %}
+{%- set first_day = '(select ' ~ first_day ~ ' from snapshots as spans)' %}
+{%- set last_day = '(select max(spans.cutoff_date) from snapshots as spans)' %}
+
+-- Every calendar day from the first snapshot history's first day to the last cutoff.
 calendar as (
-    -- Every calendar day from the first snapshot history's first day to the last cutoff.
-    {{ series(
-        '(select ' ~ dbt.dateadd('day', -history_days, 'min(spans.cutoff_date)') ~ ' from snapshots as spans)',
-        '(select max(spans.cutoff_date) from snapshots as spans)',
-        step_days=1
-    ) }}
+    {{ series(first_day, last_day, step_days=1) }}
 ),
 
 day_windows as (
