@@ -1,5 +1,6 @@
 -- Every combination of R, F and M scores (1-5 each) falls into at least one seeded segment,
--- so no purchasing user can end up without one. Returns the combinations that do not.
+-- so no purchasing user can end up without one. Returns the combinations that do not. The seed
+-- is read whole even under `dbt build --empty` (.render()): the check is about the seed alone.
 with recursive
 
 scores as (
@@ -24,7 +25,7 @@ select combinations.*
 from combinations
 where not exists (
     select 1
-    from {{ ref('rfm_segments') }} as segments
+    from {{ ref('rfm_segments').render() }} as segments
     where
         combinations.r_score between segments.r_min and segments.r_max
         and combinations.f_score between segments.f_min and segments.f_max

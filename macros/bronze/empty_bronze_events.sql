@@ -12,6 +12,7 @@
         cast(null as {{ dbt.type_string() }}) as user_session,
         cast(null as {{ dbt.type_string() }}) as source_file,
         cast(null as {{ dbt.type_string() }}) as load_id,
-        cast(null as date) as event_date
+        cast(null as date) as event_date,
+        cast(null as {{ dbt.type_timestamp() }}) as loaded_at
     where false
 {%- endmacro %}

@@ -15,7 +15,9 @@
     create schema if not exists bronze;
     create or replace view bronze.events as
     {% if files | length > 0 -%}
-        select *
+        select
+            *,
+            {{ load_time('load_id') }} as loaded_at
         from read_parquet(
             [{%- for f in files %}'{{ f }}'{{ ', ' if not loop.last }}{% endfor -%}],
             hive_partitioning = true,
@@ -46,8 +48,8 @@
             ~ "using parquet partitioned by (event_date) location '" ~ bronze_path() ~ "/events'") -%}
         {%- do run_query('msck repair table bronze.events_files sync partitions') -%}
         {%- set published = loads.split(',') | reject('equalto', '') | list -%}
-        {%- do run_query('create or replace view bronze.events as select * from bronze.events_files where '
-            ~ in_literals('load_id', published)) -%}
+        {%- do run_query('create or replace view bronze.events as select *, ' ~ load_time('load_id')
+            ~ ' as loaded_at from bronze.events_files where ' ~ in_literals('load_id', published)) -%}
     {%- endif -%}
     select 1
 {%- endmacro %}

@@ -1,22 +1,33 @@
+{{ config(**incremental_partitions('event_date', 'stg_events')) }}
 -- Per source file and bronze date: every bronze row is a silver event, a removed duplicate or a
 -- rejected row with a reason. assert_bronze_reconciles_with_silver fails the build otherwise.
 -- Of identical rows the copy from the first file name is the silver event; every other copy is
 -- a removed duplicate of its own file (int_events.duplicate_files), so a late file that repeats
--- rows of its month reconciles file by file.
+-- rows of its month reconciles file by file. Incremental by bronze date: a date's counts
+-- depend on its own bronze rows only (a duplicate shares its original's time, so its date).
+{%- set rebuilt = partitions_to_rebuild() %}
 with
 
 bronze as (
     -- stg_events has one row per bronze row, every row and copy included.
     select * from {{ ref('stg_events') }}
+    {%- if rebuilt is not none %}
+        where {{ in_dates('event_date', rebuilt) }}
+    {%- endif %}
 ),
 
 events as (
     select * from {{ ref('int_events') }}
+    {%- if rebuilt is not none %}
+        where {{ in_dates('event_date', rebuilt) }}
+    {%- endif %}
 ),
 
 rejected as (
-    select * from bronze
-    where invalid_reason is not null
+    select * from {{ ref('int_events_rejected') }}
+    {%- if rebuilt is not none %}
+        where {{ in_dates('event_date', rebuilt) }}
+    {%- endif %}
 ),
 
 bronze_counts as (
@@ -25,6 +36,21 @@ bronze_counts as (
         source_file,
         count(*) as bronze_rows
     from bronze
+    group by event_date, source_file
+),
+
+rejected_counts as (
+    -- From the rejected table, not from bronze: a row missing there is unaccounted for.
+    select
+        event_date,
+        source_file,
+        count(*) filter (where invalid_reason = 'missing_value') as rejected_missing_value,
+        count(*) filter (where invalid_reason = 'outside_date_range') as rejected_outside_date_range,
+        count(*) filter (
+            where invalid_reason = 'non_positive_purchase_price'
+        ) as rejected_non_positive_purchase_price,
+        count(*) as rejected_rows
+    from rejected
     group by event_date, source_file
 ),
 
@@ -51,20 +77,6 @@ duplicate_counts as (
         source_file,
         count(*) as duplicates_removed
     from removed_copies
-    group by event_date, source_file
-),
-
-rejected_counts as (
-    select
-        event_date,
-        source_file,
-        count(*) filter (where invalid_reason = 'missing_value') as rejected_missing_value,
-        count(*) filter (where invalid_reason = 'outside_date_range') as rejected_outside_date_range,
-        count(*) filter (
-            where invalid_reason = 'non_positive_purchase_price'
-        ) as rejected_non_positive_purchase_price,
-        count(*) as rejected_rows
-    from rejected
     group by event_date, source_file
 ),
 

@@ -20,18 +20,16 @@ ordered as (
     from events
 ),
 
-final as (
+per_price as (
     select
         event_date,
         product_id,
         price,
         max(recency_key) as latest_key,
-        max_by(category_id, recency_key) as category_id,
-        max_by(category_code, recency_key) as category_code,
-        max_by(category_l1, recency_key) as category_l1,
-        max_by(category_l2, recency_key) as category_l2,
-        max_by(category_l3, recency_key) as category_l3,
-        max_by(brand, recency_key) as brand,
+        max_by(
+            {{ struct_of(['category_id', 'category_code', 'category_l1', 'category_l2', 'category_l3', 'brand']) }},
+            recency_key
+        ) as latest,
         min(event_at) as first_seen_at,
         max(event_at) as last_seen_at,
         count(*) filter (where event_type = 'view') as views,
@@ -39,6 +37,26 @@ final as (
         count(*) filter (where event_type = 'purchase') as purchases
     from ordered
     group by event_date, product_id, price
+),
+
+final as (
+    select
+        event_date,
+        product_id,
+        price,
+        latest_key,
+        latest['category_id'] as category_id,
+        latest['category_code'] as category_code,
+        latest['category_l1'] as category_l1,
+        latest['category_l2'] as category_l2,
+        latest['category_l3'] as category_l3,
+        latest['brand'] as brand,
+        first_seen_at,
+        last_seen_at,
+        views,
+        carts,
+        purchases
+    from per_price
 )
 
 select * from final

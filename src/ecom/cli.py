@@ -91,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", parents=[data], help="run `dbt build` on the warehouse",
                        description="Build the DuckDB warehouse with dbt (models, seeds, tests). Extra arguments "
                        "after -- go to dbt, e.g. `ecom build -- --select staging`, or `ecom build -- --selector warehouse` "
-                       "for silver and gold without the propensity layer (`--selector propensity`). Only a build "
+                       "for silver and gold without the serving shapes and the propensity layer (`--selector "
+                       "after_warehouse`). Only a build "
                        "without them exports the serving copy for the dashboard.")
     b.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
     _build_options(b)
@@ -119,6 +120,20 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Serve the dashboard (Streamlit) on the serving export of the gold tables. It never "
                         "opens the warehouse, so `ecom build` can run while it serves.")
     db.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
+    db.add_argument("--screenshots", type=Path, metavar="DIR",
+                    help="instead of serving, write a PNG of every page at 1440x900 and 390x844 into DIR "
+                    "(needs Chromium: Debian's `chromium` package)")
+
+    sq = sub.add_parser("sql", parents=[data], help="query the serving copy (read-only SQL shell)",
+                        description="SQL against serving/current.duckdb, the read-only copy of silver and gold that "
+                        "`ecom build` refreshes; it never blocks a build. Interactive without -c.")
+    sq.add_argument("-c", "--command", dest="statement", help="run this one statement and exit")
+
+    orch = sub.add_parser("orchestrate", parents=[data], help="start Dagster on the pipeline (needs the "
+                          "orchestration extra)", description="Run `dagster dev -m ecom.orchestration` with its "
+                          "home in <data>/dagster: the lineage from landing CSV to dashboard, a sensor on the "
+                          "landing folder, one writer at a time. Install with `pip install -e '.[orchestration]'`.")
+    orch.add_argument("--port", type=int, default=3000, help="Dagster UI port (default 3000)")
 
     d = sub.add_parser("docs", parents=[data], help="write the dbt docs site (one static HTML file)",
                        description="Generate dbt docs as a single self-contained HTML file that opens from disk.")
@@ -203,10 +218,11 @@ def _built(run: DbtRun, data: DataDir, step: list[str]) -> str:
 
 def _build_and_export(data: DataDir, dbt_args: list[str], args: argparse.Namespace, command: str) -> None:
     """`dbt build`: with no dbt arguments but --full-refresh, the two layers in order (silver and
-    gold, then the propensity layer: their largest models never share DuckDB's memory), then the
-    serving export; with dbt arguments, exactly the build they ask for, and no export. On Spark,
-    the whole build (ecom.warehouse.spark)."""
-    from ecom.warehouse.runner import BUILD_LAYERS, run_dbt
+    gold, then the serving shapes and the propensity layer: their largest models never share
+    DuckDB's memory), unit tests left to development and CI, then the serving export; with dbt
+    arguments, exactly the build they ask for, and no export. On Spark, the whole build
+    (ecom.warehouse.spark)."""
+    from ecom.warehouse.runner import BUILD_FLAGS, BUILD_LAYERS, run_dbt
     from ecom.warehouse.spark import build_on_spark, engine
 
     chosen = engine(args.engine)
@@ -219,7 +235,7 @@ def _build_and_export(data: DataDir, dbt_args: list[str], args: argparse.Namespa
             nodes = build_on_spark(data, full_refresh="--full-refresh" in dbt_args)
             say(f"dbt build on Spark: {nodes} nodes OK; warehouse {data.root / 'spark' / 'warehouse'}")
         else:
-            steps = [[*dbt_args, "--selector", layer] for layer in BUILD_LAYERS] if whole else [dbt_args]
+            steps = [[*dbt_args, "--selector", layer, *BUILD_FLAGS] for layer in BUILD_LAYERS] if whole else [dbt_args]
             for step in steps:
                 run = run_dbt(["build", *step], data, memory_limit=args.memory_limit, threads=args.threads,
                               retry_out_of_memory=True)
@@ -272,15 +288,34 @@ def cmd_export(args: argparse.Namespace, data: DataDir) -> int:
 
 
 def cmd_dashboard(args: argparse.Namespace, data: DataDir) -> int:
-    import importlib.util
     import os
 
-    app = importlib.util.find_spec("ecom.dashboard.app")
-    assert app is not None and app.origin is not None
-    command = [sys.executable, "-m", "streamlit", "run", app.origin, "--server.headless", "true",
-               "--server.port", str(args.port), "--browser.gatherUsageStats", "false",
-               "--client.toolbarMode", "viewer"]
+    from ecom.dashboard import browser
+
+    if args.screenshots:
+        with browser.served(data) as url, browser.browser() as chrome:
+            written = browser.screenshots(url, args.screenshots, chrome)
+        say(f"dashboard: {len(written)} screenshots in {args.screenshots}")
+        return 0
+    command = browser.command(args.port)
     os.execvpe(command[0], command, {**os.environ, **data.env()})
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace, data: DataDir) -> int:
+    from ecom.warehouse.shell import repl
+
+    repl(data, args.statement)
+    return 0
+
+
+def cmd_orchestrate(args: argparse.Namespace, data: DataDir) -> int:
+    import os
+
+    from ecom.orchestration.home import dagster_command
+
+    command, env = dagster_command(data, args.port)
+    os.execvpe(command[0], command, env)
     return 0
 
 
@@ -318,7 +353,8 @@ def cmd_bench(args: argparse.Namespace, data: DataDir) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, DataDir], int]] = {
     "generate": cmd_generate, "load": cmd_load, "build": cmd_build, "run": cmd_run, "export": cmd_export,
-    "dashboard": cmd_dashboard, "evaluate": cmd_evaluate, "docs": cmd_docs, "bench": cmd_bench,
+    "dashboard": cmd_dashboard, "sql": cmd_sql, "orchestrate": cmd_orchestrate, "evaluate": cmd_evaluate,
+    "docs": cmd_docs, "bench": cmd_bench,
 }
 
 

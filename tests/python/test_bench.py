@@ -142,15 +142,17 @@ def _listed(data: DataDir, *selection: str) -> dict[str, list[str]]:
 
 def test_the_builds_two_layers_hold_every_node_once_and_silver_gold_needs_nothing_above_it(tmp_path):
     # The benchmark times the from-scratch build as `--selector warehouse` then `--selector
-    # propensity`, and reports their sum as the whole build: that holds only if the two select
-    # every node of a plain build exactly once, and if the first builds on an empty warehouse,
-    # needing nothing of the second.
+    # after_warehouse`, and reports their sum as the whole build: that holds only if the two
+    # select every node of a plain build exactly once, and if the first builds on an empty
+    # warehouse, needing nothing of the second.
     data = DataDir.resolve(tmp_path / "data")
-    every, warehouse, propensity = _listed(data), _listed(data, "--selector", "warehouse"), _listed(data, "--selector", "propensity")
+    every, warehouse, propensity = (_listed(data), _listed(data, "--selector", "warehouse"),
+                                    _listed(data, "--selector", "after_warehouse"))
     assert not warehouse.keys() & propensity.keys()
     assert warehouse.keys() | propensity.keys() == every.keys()
     assert {"model.ecom.int_events", "model.ecom.also_viewed_pairs", "model.ecom.customer_rfm"} <= warehouse.keys()
-    assert {"model.ecom.propensity_features", "model.ecom.propensity_model", "model.ecom.campaign_targets"} <= propensity.keys()
+    assert {"model.ecom.propensity_features", "model.ecom.propensity_model", "model.ecom.campaign_targets",
+            "model.ecom.also_viewed_pairs_both_ways"} <= propensity.keys()
     needs = {parent for parents in warehouse.values() for parent in parents}
     assert not needs & propensity.keys()
     # Beside bronze, only seeds and models of the layer itself.

@@ -41,6 +41,7 @@ final as (
         view_sessions,
         cart_sessions,
         purchase_sessions,
+        view_cart_sessions,
         cart_purchase_sessions,
         purchase_without_cart_sessions,
         {{ funnel_rates() }}

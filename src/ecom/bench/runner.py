@@ -23,6 +23,7 @@ from ecom.bench.worker import BASKET_MODELS
 from ecom.paths import DataDir
 from ecom.progress import say
 from ecom.synth.generate import preset
+from ecom.warehouse.runner import BUILD_LAYERS
 
 ROUNDS = 2
 
@@ -72,7 +73,7 @@ def run_benchmarks(data: DataDir, preset_name: str = "default", events: int | No
             say(f"{step}: {m.rows:,} rows in {m.seconds:.2f} s ({m.rows_per_second:,.0f} rows/s), peak RSS {m.peak_rss_mb:,.0f} MB")
             shutil.rmtree(out_dir, ignore_errors=True)
     best = {k: min(v, key=lambda m: m.seconds) for k, v in runs.items()}
-    engines = _bench_engines(work, source, best["load"].rows)
+    readers_compared = _bench_engines(work, source, best["load"].rows)
     # Before the build, which deletes the month files before its full refresh (disk). Each
     # child's peak RSS is its own (VmHWM), whatever this process holds.
     realism = _realism(work, target)
@@ -88,7 +89,7 @@ def run_benchmarks(data: DataDir, preset_name: str = "default", events: int | No
         "load_vs_bare_time_ratio": best["load"].seconds / best["bare_sink"].seconds,
         "load_peak_rss_mb": max(m.peak_rss_mb for m in runs["load"]),
         "load_reader": ", ".join(sorted(readers)),
-        "engines": engines,
+        "engines": readers_compared,
         "realism": realism,
         "build": warehouse,
         **({"spark": spark} if spark else {}),
@@ -204,7 +205,7 @@ def _bench_layers(data: DataDir) -> dict[str, object]:
     model_beside_seconds: dict[str, float] = {}
     spans: dict[str, tuple[float, float]] = {}
     samples: list[tuple[float, float]] = []
-    for layer in ("warehouse", "propensity"):
+    for layer in BUILD_LAYERS:
         layers[layer], reported = measure(f"build_{layer}", [f"build_{layer}", str(data.root)])
         seconds, beside, layer_spans = model_times(data)
         layer_memory = memory_by_model(layer_spans, reported)
@@ -223,12 +224,20 @@ def _bench_layers(data: DataDir) -> dict[str, object]:
         "peak_rss_mb": peak,
         "warehouse_seconds": layers["warehouse"].seconds,
         "warehouse_peak_rss_mb": layers["warehouse"].peak_rss_mb,
-        "propensity_layer_seconds": layers["propensity"].seconds,
-        "propensity_layer_peak_rss_mb": layers["propensity"].peak_rss_mb,
+        "after_warehouse_seconds": layers["after_warehouse"].seconds,
+        "after_warehouse_peak_rss_mb": layers["after_warehouse"].peak_rss_mb,
         "model_seconds": dict(sorted(model_seconds.items(), key=lambda item: -item[1])),
         "model_beside_seconds": model_beside_seconds,
         **build_memory,
     }
+
+
+def _bench_pages(data: DataDir) -> dict[str, object]:
+    pages = measure("pages", ["pages", str(data.root)])[1]
+    if pages["pages"]:
+        worst = max(pages["pages"], key=lambda p: p["p95_ms"])  # type: ignore[union-attr]
+        say(f"dashboard pages in Chromium: slowest p95 {worst['p95_ms']:,.0f} ms from click to render ({worst['page']})")
+    return pages
 
 
 def bench_warehouse(
@@ -259,10 +268,10 @@ def bench_warehouse(
     query_repeats = reported["query_repeats"]
     slowest = max(queries, key=lambda q: q["p95_ms"])
     say(f"dashboard queries: {len(queries)}, slowest p95 {slowest['p95_ms']:.1f} ms ({slowest['page']}/{slowest['query']})")
+    pages = _bench_pages(data)
     oracle = measure("oracle", ["oracle", str(data.root)])[1]["oracle"]
-    disk = {layer: _disk_mb(path) for layer, path in (
-        ("landing_csv", data.landing), ("bronze", data.bronze), ("warehouse", data.warehouse.parent),
-        ("serving", data.serving))}
+    disk = {layer: _disk_mb(path) for layer, path in (("landing_csv", data.landing), ("bronze", data.bronze),
+                                                      ("warehouse", data.warehouse.parent), ("serving", data.serving))}
     # Incremental arrival: December lands; only its file is loaded and dbt builds incrementally.
     month, _ = measure("generate_month", ["generate_month", str(data.root), str(events), "2019-12"])
     load_new, _ = measure("load_all", ["load_all", str(data.root)])
@@ -276,6 +285,8 @@ def bench_warehouse(
         "export_seconds": serve.seconds,
         "queries": queries,
         "query_repeats": query_repeats,
+        "pages": pages["pages"],
+        "page_rounds": pages.get("page_rounds", 0),
         "propensity": oracle,
         "bronze_rows": load.rows,
         "load_seconds": load.seconds,

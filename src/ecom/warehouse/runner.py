@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -33,7 +34,10 @@ MEMORY_PATTERN = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\
 WAREHOUSE_WRITERS = {"build", "run", "test", "seed", "retry", "snapshot", "show", "docs"}
 OUT_OF_MEMORY = "Out of Memory Error"
 # The build's two layers (selectors.yml), built one after the other by `ecom build`.
-BUILD_LAYERS = ("warehouse", "propensity")
+BUILD_LAYERS = ("warehouse", "after_warehouse")
+# `ecom build` builds data: unit tests check the SQL on fixed inputs, not the data, so they run in
+# development and CI (`make test`, a plain `dbt build`), as dbt recommends, not on every build.
+BUILD_FLAGS = ("--exclude-resource-type", "unit_test")
 # Commands whose failed nodes `dbt retry` can run again.
 RETRYABLE = {"build", "run"}
 
@@ -137,6 +141,18 @@ def _locked_message(data: DataDir, holder: str) -> str:
             f"(a notebook, DBeaver or a BI tool) or point it at {data.serving_current} instead, then run again")
 
 
+def _share_semantic_manifest(data: DataDir) -> None:
+    """Copy the parsed semantic layer to <project>/target, the one place MetricFlow's `mf` reads it
+    from. It describes the project, not the data, so every data directory's copy is the same."""
+    parsed = data.root / "dbt" / "target" / "semantic_manifest.json"
+    if parsed.exists():
+        shared = project_dir() / "target" / "semantic_manifest.json"
+        shared.parent.mkdir(exist_ok=True)
+        tmp = shared.with_suffix(f".{os.getpid()}.tmp")
+        shutil.copyfile(parsed, tmp)
+        os.replace(tmp, shared)
+
+
 def _dbt(args: list[str], data: DataDir, memory_limit: str | None, threads: int | None) -> tuple[int, list[dict[str, object]], str]:
     """Run dbt, echoing its output; (exit code, run results, the output's last lines)."""
     proc = subprocess.Popen(guarded([dbt_executable(), *args]), env=dbt_env(data, memory_limit, threads),
@@ -147,6 +163,7 @@ def _dbt(args: list[str], data: DataDir, memory_limit: str | None, threads: int 
         sys.stdout.write(line)
         tail = [*tail[-199:], line]
     returncode = proc.wait()
+    _share_semantic_manifest(data)
     results_path = data.root / "dbt" / "target" / "run_results.json"
     results = json.loads(results_path.read_text())["results"] if results_path.exists() else []
     return returncode, results, "".join(tail)

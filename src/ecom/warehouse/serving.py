@@ -2,17 +2,18 @@
 warehouse itself.
 
 DuckDB allows one writer or many readers of a database file, never both, so a reader that held
-the warehouse would make the next build fail. After each build the tables people read are
-copied into a new DuckDB file in a new version folder (``serving/v<timestamp>/serving.duckdb``,
-written under a temporary name and renamed when complete); then the ``CURRENT`` pointer file and
-the stable path ``serving/current.duckdb`` (a hard link to the new file) are replaced atomically.
-Nothing ever writes a version again, so a reader sees the previous complete version or the new
-one, and a reader holding ``current.duckdb`` open keeps its version (the file lives while it is
-open) until it reconnects. The previous version is kept for readers still on it; older ones go.
+the warehouse would make the next build fail. After each build the warehouse is copied into a
+new version folder (``serving/v<timestamp>/serving.duckdb``, written under a temporary name and
+renamed when complete); then the ``CURRENT`` pointer file and the stable path
+``serving/current.duckdb`` (a hard link to the new file) are replaced atomically. Nothing ever
+writes a version again, so a reader sees the previous complete version or the new one, and a
+reader holding ``current.duckdb`` open keeps its version (the file lives while it is open) until
+it reconnects. The previous version is kept for readers still on it; older ones go.
 
-It holds every gold table but the propensity features (a model's input, not a report) and
-silver's events, in schemas ``gold`` and ``silver``. The source is the DuckDB warehouse, or the
-Parquet files of a Spark-built warehouse.
+A DuckDB-built warehouse is copied whole, file to file (seconds, where copying its tables row by
+row takes as long as a model); it holds schemas ``silver`` and ``gold`` (and the build's
+bookkeeping in ``meta``). A Spark-built warehouse's Parquet tables are copied into the same two
+schemas.
 """
 
 from __future__ import annotations
@@ -29,33 +30,22 @@ import duckdb
 from ecom.errors import EcomError
 from ecom.paths import DataDir
 
-# Tables sorted on what the dashboard filters them by, so a filter reads few blocks (zone maps).
-SORTED = {
-    "gold.customer_rfm": "segment, monetary desc",
-    "gold.churn_early_warning": "risk_rank",
-    "gold.sales_by_product": "category_l1, category_l2, category_l3, brand, revenue desc",
-    "gold.product_pairs_both_ways": "product_id, lift desc",
-    "gold.also_viewed_pairs_both_ways": "product_id, lift desc",
-    "gold.recommendable_products": "purchases desc, product_id",
-}
-SILVER_TABLES = ("int_events",)
-LEFT_OUT = {"gold.propensity_features"}
+# Gold tables of a Spark warehouse the serving copy leaves out: a model's input, not a report.
+SPARK_LEFT_OUT = {"gold.propensity_features"}
 POINTER = "CURRENT"
 DATABASE = "serving.duckdb"
 MANIFEST = "_manifest.json"
 STABLE = "current.duckdb"
 
 
-def _duckdb_source(con: duckdb.DuckDBPyConnection, data: DataDir) -> list[tuple[str, str]]:
-    """Attach the DuckDB warehouse read-only (an export never takes the writer's lock); its tables
-    as (schema.table, the relation to read)."""
+def _copy_duckdb(data: DataDir, target: Path) -> None:
+    """Copy the warehouse file (the caller holds the writer lock, so nothing writes it meanwhile)."""
     if not data.warehouse.exists():
         raise EcomError(f"no warehouse at {data.warehouse}: run `ecom build` first")
-    con.execute(f"attach '{data.warehouse}' as warehouse (read_only)")
-    rows = con.execute(
-        "select schema_name || '.' || table_name from duckdb_tables() where database_name = 'warehouse' "
-        "and schema_name in ('gold', 'silver')").fetchall()
-    return [(r[0], f"warehouse.{r[0]}") for r in rows]
+    if Path(f"{data.warehouse}.wal").exists():  # a build that did not close cleanly: fold its log in
+        with duckdb.connect(str(data.warehouse)) as con:
+            con.execute("checkpoint")
+    shutil.copyfile(data.warehouse, target)
 
 
 def _spark_source(con: duckdb.DuckDBPyConnection, data: DataDir) -> list[tuple[str, str]]:
@@ -79,6 +69,27 @@ def _spark_source(con: duckdb.DuckDBPyConnection, data: DataDir) -> list[tuple[s
     return names
 
 
+def _copy_spark(data: DataDir, target: Path) -> None:
+    with duckdb.connect(str(target)) as con:
+        con.execute("attach ':memory:' as source")
+        con.execute("use source")
+        sources = _spark_source(con, data)
+        con.execute(f"use {target.stem}")
+        for schema in ("gold", "silver"):
+            con.execute(f"create schema {schema}")
+        for table, relation in sources:
+            if table not in SPARK_LEFT_OUT:
+                con.execute(f"create table {table} as select * from {relation}")
+
+
+def _row_counts(database: Path) -> dict[str, int]:
+    """Rows per silver and gold table, from DuckDB's catalogue (no table is scanned)."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        rows = con.execute("select schema_name || '.' || table_name, estimated_size from duckdb_tables() "
+                           "where schema_name in ('gold', 'silver') order by 1").fetchall()
+    return {table: count for table, count in rows}
+
+
 def export(data: DataDir, engine: str = "duckdb") -> Path:
     """Copy the warehouse to a new serving version and switch to it; return its folder."""
     data.serving.mkdir(parents=True, exist_ok=True)
@@ -86,26 +97,16 @@ def export(data: DataDir, engine: str = "duckdb") -> Path:
     staging = data.serving / f".{version}.tmp"
     staging.mkdir()
     began = time.perf_counter()
-    rows: dict[str, int] = {}
     try:
-        with duckdb.connect(str(staging / DATABASE)) as con:
-            con.execute("attach ':memory:' as source")
-            con.execute("use source")
-            sources = _spark_source(con, data) if engine == "spark" else _duckdb_source(con, data)
-            con.execute("use serving")
-            for schema in ("gold", "silver"):
-                con.execute(f"create schema {schema}")
-            for table, relation in sources:
-                schema, name = table.split(".")
-                if table in LEFT_OUT or (schema == "silver" and name not in SILVER_TABLES):
-                    continue
-                order = f" order by {SORTED[table]}" if table in SORTED else ""
-                con.execute(f"create table serving.{table} as select * from {relation}{order}")
-                rows[table] = con.execute(f"select count(*) from serving.{table}").fetchall()[0][0]
+        (_copy_spark if engine == "spark" else _copy_duckdb)(data, staging / DATABASE)
+        rows = _row_counts(staging / DATABASE)
     except duckdb.Error as exc:
         shutil.rmtree(staging)
         raise EcomError(f"the serving export could not read the warehouse ({str(exc).splitlines()[0]}); "
                         "run `ecom build`") from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     (staging / MANIFEST).write_text(json.dumps({
         "version": version, "engine": engine, "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "rows": rows, "seconds": round(time.perf_counter() - began, 3)}, indent=2))

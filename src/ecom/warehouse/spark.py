@@ -99,9 +99,11 @@ def build_on_spark(data: DataDir, *, full_refresh: bool = False, cores: int | No
     no_unit_tests = ["--exclude-resource-type", "unit_test", *([] if data_tests else ["test"])]
     with spark_env(data, cores):
         nodes = len(dbt_in_process(["build", *quiet, *refresh, "--selector", "warehouse", *no_unit_tests]))
+        nodes += len(dbt_in_process(["build", *quiet, *refresh, "--selector", "serving", *no_unit_tests]))
         nodes += len(dbt_in_process(["build", *quiet, *refresh, "--select", "propensity_features", *no_unit_tests]))
         say(run_propensity(data))
-        nodes += len(dbt_in_process(["build", *quiet, *refresh, "--select", "propensity_deciles", "campaign_targets",
+        nodes += len(dbt_in_process(["build", *quiet, *refresh, "--select", "propensity_deciles", "propensity_calibration",
+                                     "campaign_targets",
                                      *no_unit_tests]))
         if data_tests:
             nodes += len(dbt_in_process(["test", *quiet, "--select", *PYTHON_MODELS]))
