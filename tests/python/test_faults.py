@@ -161,6 +161,7 @@ NON_DEFAULT_VARS = {
     "also_viewed_max_products": 10, "propensity_train_cutoff": "2019-10-20", "propensity_validation_cutoff": "2019-10-28",
     "propensity_evaluation_cutoff": "2019-11-10", "propensity_label_days": 7, "propensity_history_days": 14,
     "propensity_retrain": True, "propensity_top_k_pct": 10, "plausible_max_price": 2000,
+    "bronze_warn_after_days": 20, "bronze_error_after_days": 40,
 }
 
 
