@@ -21,16 +21,20 @@ from ecom.warehouse.serving import DATABASE
 SEARCH_PATH = "set search_path = 'gold,silver'"
 
 _PERIOD_KPIS = """
-    with purchases as (
-        select sum(price) as revenue, count(distinct session_id) as orders, count(distinct user_id) as buyers,
-            count(*) as units
-        from fct_purchases where purchase_date between $start and $end
-    ), sessions as (
-        select count(*) as sessions, count(distinct user_id) as visitors,
-            count(*) filter (where converted) as converted_sessions
-        from fct_sessions where session_date between $start and $end
-    )
-    select * from purchases cross join sessions"""
+    -- Distinct visitors, buyers and orders of the period: each counts on its first active day
+    -- in it, the day whose previous active day is before the period (see period_kpi_days).
+    select
+        cast(sum(revenue) as decimal(18, 2)) as revenue,
+        coalesce(cast(sum(entities) filter (where entity = 'order' and first_in_period) as bigint), 0) as orders,
+        coalesce(cast(sum(entities) filter (where entity = 'buyer' and first_in_period) as bigint), 0) as buyers,
+        coalesce(cast(sum(units) as bigint), 0) as units,
+        coalesce(cast(sum(sessions) as bigint), 0) as sessions,
+        coalesce(cast(sum(entities) filter (where entity = 'visitor' and first_in_period) as bigint), 0) as visitors,
+        coalesce(cast(sum(converted_sessions) as bigint), 0) as converted_sessions
+    from (
+        select *, coalesce(previous_date < $start, true) as first_in_period
+        from period_kpi_days where activity_date between $start and $end
+    )"""
 
 QUERIES: dict[str, dict[str, str]] = {
     "Overview": {

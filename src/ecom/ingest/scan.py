@@ -55,7 +55,10 @@ class _Tally:
     def add(self, raw: bytes) -> None:
         block = np.frombuffer(raw, dtype=np.uint8)
         newlines, commas = _count(block, NEWLINE), _count(block, COMMA)
-        quotes, self.nuls = _count(block, QUOTE), self.nuls + _count(block, NUL)
+        # Clean files hold neither byte: `in` (memchr) rules each out far faster than a count.
+        quotes = _count(block, QUOTE) if b'"' in raw else 0
+        if b"\x00" in raw:
+            self.nuls += _count(block, NUL)
         if quotes or self.inside:
             # Only blocks with a quote pay for this: a byte is inside a field when an odd number
             # of quotes precede it (RFC 4180: a doubled quote inside a field counts twice).

@@ -33,7 +33,7 @@ MAX_ROUNDS = 400
 EARLY_STOPPING_ROUNDS = 30
 # Past this many training users, non-buyers are sampled (weighted back up, so scores stay
 # probabilities): the full preset's 2.5M users would cost 2.5x as long per boosting round, and
-# a sample of 1M users loses almost no ranking quality (see the README's trade-offs).
+# a sample of 1M users loses almost no ranking quality (docs/architecture.md, "Sampled training").
 MAX_TRAIN_ROWS = 1_000_000
 # Early stopping computes the validation AUC after every round. On the full preset's 2.9M
 # validation users that sort cost twice the round itself; every buyer and a sample of the
