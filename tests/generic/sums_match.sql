@@ -1,8 +1,10 @@
 {#-
     The total of `column_name` over the model equals the total of `to_column` over `to` (both
-    optionally filtered): a reconciliation between a mart and the facts it aggregates.
+    optionally filtered): a reconciliation between a mart and the facts it aggregates. Totals of
+    doubles differ in their last bits with the order of summation: `relative_tolerance` allows
+    that much difference relative to the larger total (0, exact, by default).
 -#}
-{% test sums_match(model, column_name, to, to_column, where_clause='true', to_where='true') %}
+{% test sums_match(model, column_name, to, to_column, where_clause='true', to_where='true', relative_tolerance=0) %}
 with
 
 model_total as (
@@ -22,5 +24,11 @@ select
     other_total.total as other_total
 from model_total
 cross join other_total
+{%- if relative_tolerance == 0 %}
 where model_total.total <> other_total.total
+{%- else %}
+where
+    abs(model_total.total - other_total.total)
+    > {{ relative_tolerance }} * greatest(abs(model_total.total), abs(other_total.total))
+{%- endif %}
 {% endtest %}

@@ -27,7 +27,7 @@ EXCEPTIONS: dict[str, set[str]] = {
     # dashboard call them, not fct_/dim_-prefixed.
     "fct_model_naming_conventions": {
         "also_viewed_pairs", "campaign_targets", "category_pairs", "churn_early_warning", "cohort_retention",
-        "customer_rfm", "funnel_by_category", "funnel_daily", "product_pairs", "propensity_deciles",
+        "customer_rfm", "funnel_by_category", "funnel_daily", "product_pairs", "propensity_deciles", "propensity_budget_curve",
         "propensity_calibration", "propensity_evaluation", "propensity_feature_importance", "propensity_features", "propensity_model",
         "propensity_scores", "rfm_segment_summary", "sales_by_brand", "sales_by_category", "sales_daily",
         "sales_monthly", "sales_weekly",
