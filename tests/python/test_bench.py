@@ -112,13 +112,13 @@ def test_the_arrival_is_judged_as_a_fraction_of_a_full_refresh_with_the_ratio_re
 
 def test_a_failed_incremental_build_is_reported_with_the_nodes_that_failed_not_raised(tiny_warehouse, tmp_path, monkeypatch):
     # A December build at 108M events once ran out of DuckDB's memory and took the whole
-    # report, and the hours measured before it, down with it. Here DuckDB gets 32 MB: enough
-    # for dbt to start, not for int_events (at 8 MB a unit test fails first, also an error here).
+    # report, and the hours measured before it, down with it. Here DuckDB gets 16 MB: enough
+    # for dbt to start, not for int_events (as in test_pipeline, where 16 MB fails it twice).
     data = DataDir.resolve(tmp_path / "data")
     shutil.copytree(tiny_warehouse.root, data.root)
     month, _ = measure("generate_month", ["generate_month", str(data.root), "50000", "2019-12"])
     load_new, _ = measure("load_all", ["load_all", str(data.root)])
-    monkeypatch.setenv(MEMORY_ENV, "32MB")
+    monkeypatch.setenv(MEMORY_ENV, "16MB")
     earlier = Measurement("build", 100.0, 1000.0, 0)
     inc = _bench_arrival(data, month, load_new, earlier, Measurement("load_all", 1.0, 100.0, 50_000), [])
     assert "Out of Memory" in inc["build_error"] and "(failed: " in inc["build_error"]

@@ -103,7 +103,7 @@ def build_on_spark(data: DataDir, *, full_refresh: bool = False, cores: int | No
         nodes += len(dbt_in_process(["build", *quiet, *refresh, "--select", "propensity_features", *no_unit_tests]))
         say(run_propensity(data))
         nodes += len(dbt_in_process(["build", *quiet, *refresh, "--select", "propensity_deciles", "propensity_calibration",
-                                     "campaign_targets",
+                                     "propensity_budget_curve", "campaign_targets",
                                      *no_unit_tests]))
         if data_tests:
             nodes += len(dbt_in_process(["test", *quiet, "--select", *PYTHON_MODELS]))
