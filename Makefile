@@ -22,9 +22,10 @@ run: $(STAMP)
 
 # Most of the suite's time is dbt parsing and compiling on one core: one worker per core (each
 # builds its own tiny warehouse); the Spark tests form one group, so one Spark runs at a time.
+# Lint runs first: it takes seconds, and a lint error should not wait behind a 17-minute suite.
 test: $(STAMP)
-	$(BIN)/pytest -n auto --dist loadgroup
 	$(MAKE) --no-print-directory lint
+	$(BIN)/pytest -n auto --dist loadgroup
 
 # sqlfluff's dbt templater compiles against the in-memory `lint` target, with its own target
 # path, so linting never locks the warehouse or breaks dbt's partial parsing. macros/ are linted

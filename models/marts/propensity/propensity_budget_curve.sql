@@ -12,17 +12,17 @@ scores as (
 percentiles as (
     select
         score,
-        cast(ceil(model_rank * 100.0 / count(*) over ()) as integer) as percent
+        cast(ceil(model_rank * 100.0 / count(*) over ()) as integer) as top_percent
     from scores
 ),
 
 final as (
     select
-        percent,
+        top_percent,
         count(*) as users,
         sum(score) as expected_purchases
     from percentiles
-    group by percent
+    group by top_percent
 )
 
 select * from final

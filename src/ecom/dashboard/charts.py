@@ -170,16 +170,16 @@ def calibration(bins: pl.DataFrame) -> alt.LayerChart:
 
 def budget_curve(curve: pl.DataFrame, chosen: int) -> alt.LayerChart:
     """Expected purchases and cost per expected purchase as the budget grows."""
-    base = alt.Chart(curve).encode(x=alt.X("percent:Q", title="Users targeted (top %)"))
+    base = alt.Chart(curve).encode(x=alt.X("top_percent:Q", title="Users targeted (top %)"))
     purchases = base.mark_line(color=BLUE).encode(
         y=alt.Y("expected_purchases:Q", title="Expected purchases", axis=alt.Axis(format=",.0f")),
-        tooltip=[alt.Tooltip("percent:Q", title="Top %"), alt.Tooltip("contacts:Q", title="Contacts", format=",.0f"),
+        tooltip=[alt.Tooltip("top_percent:Q", title="Top %"), alt.Tooltip("contacts:Q", title="Contacts", format=",.0f"),
                  alt.Tooltip("expected_purchases:Q", title="Expected purchases", format=",.0f"),
                  alt.Tooltip("cost_per_purchase:Q", title="Cost per expected purchase", format="$,.2f")],
     )
     cost = base.mark_line(color=ORANGE, strokeDash=[6, 3]).encode(
         y=alt.Y("cost_per_purchase:Q", title="Cost per expected purchase (USD)", axis=alt.Axis(format="$,.2f")))
-    rule = alt.Chart(pl.DataFrame({"percent": [chosen]})).mark_rule(color=GREY).encode(x="percent:Q")
+    rule = alt.Chart(pl.DataFrame({"top_percent": [chosen]})).mark_rule(color=GREY).encode(x="top_percent:Q")
     return alt.layer(purchases, cost, rule).resolve_scale(y="independent")
 
 

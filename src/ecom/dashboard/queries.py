@@ -162,7 +162,7 @@ QUERIES: dict[str, dict[str, str]] = {
         "calibration": "select * from propensity_calibration order by score_bin",
         "scored_at": "select max(cutoff_date) as cutoff_date from propensity_scores where snapshot = 'score'",
         "importance": "select * from propensity_feature_importance order by importance_rank limit 15",
-        "budget_curve": "select percent, users, expected_purchases from propensity_budget_curve order by percent",
+        "budget_curve": "select top_percent, users, expected_purchases from propensity_budget_curve order by top_percent",
         "targets": """
             select s.user_id, s.score, s.model_decile, s.model_rank, coalesce(c.segment, 'No purchase yet') as segment,
                 s.cutoff_date

@@ -100,7 +100,7 @@ def _budget(s: Serving) -> None:
                    "buyers only as far as the scores are calibrated (see above).")
     cols[2].metric("Campaign cost", money(contacts * cost))
     cols[3].metric("Cost per expected purchase", f"${contacts * cost / expected:,.2f}" if expected else "-")
-    st.altair_chart(charts.budget_curve(curve.filter(pl.col("percent") <= MAX_BUDGET_PCT), top), width="stretch")
+    st.altair_chart(charts.budget_curve(curve.filter(pl.col("top_percent") <= MAX_BUDGET_PCT), top), width="stretch")
     st.dataframe(
         targets.head(1000), hide_index=True, width="stretch",
         column_config={"user_id": text_column("User"), "score": rate_column("Chance to buy"),
