@@ -4,7 +4,10 @@ through the sensor, which loads it and builds incrementally."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ dagster = pytest.importorskip("dagster", reason="the orchestration extra is not 
 
 from dagster import AssetKey, DagsterInstance, build_sensor_context
 
+from ecom.orchestration import definitions
 from ecom.orchestration.definitions import BRONZE, DASHBOARD, JOB, LANDING, LANDING_FILES, SERVING, build_definitions
 from ecom.paths import DataDir
 from ecom.synth.generate import GeneratorConfig, generate
@@ -40,6 +44,48 @@ def test_the_lineage_runs_from_each_landing_file_to_the_dashboard(tmp_path: Path
             LANDING} <= behind_dashboard
     assert graph.get(BRONZE).partitions_def == LANDING_FILES
     assert BRONZE in graph.get(AssetKey(["stg_events"])).parent_keys  # dbt's source is the load asset
+
+
+def test_a_reader_never_sees_the_manifest_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Processes that load the definitions side by side (a Dagster webserver and its daemon, two
+    # test workers) each parse when no manifest exists yet. dbt writes manifest.json in place, so
+    # two parses into the shared target folder once left it corrupt. A stand-in for `dbt parse`
+    # writes the manifest in two halves with a pause between, into the target path it is given
+    # as dbt would, while a reader polls the path the definitions read.
+    data = DataDir.resolve(tmp_path / "data")
+    final = data.root / "dbt" / "target" / "manifest.json"
+    whole = json.dumps({"nodes": {}, "padding": "x" * 1000})
+
+    def slow_parse(args: list[str], data_dir: DataDir, **_: object) -> None:
+        shared = data_dir.root / "dbt" / "target"
+        target = Path(args[args.index("--target-path") + 1]) if "--target-path" in args else shared
+        target.mkdir(parents=True, exist_ok=True)
+        with open(target / "manifest.json", "w") as out:
+            out.write(whole[:500])
+            out.flush()
+            time.sleep(0.5)
+            out.write(whole[500:])
+
+    monkeypatch.setattr(definitions, "run_dbt", slow_parse)
+    seen: list[str] = []
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            if final.exists():
+                seen.append(final.read_text())
+            time.sleep(0.01)
+
+    reader = threading.Thread(target=poll)
+    reader.start()
+    try:
+        assert definitions._manifest(data) == final
+    finally:
+        done.set()
+        reader.join()
+    assert all(text == whole for text in seen), "a reader saw a manifest being written"
+    assert final.read_text() == whole
+    assert not list((data.root / "dbt").glob("parse-*")), "the parse's scratch folder was left behind"
 
 
 def test_a_file_dropped_into_landing_is_loaded_and_built_through_the_sensor(tiny, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ sensor that watches the landing folder."""
 
 import json
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,10 +50,18 @@ JOB = "load_and_build"
 
 
 def _manifest(data: DataDir) -> Path:
-    """The dbt manifest the assets are defined from: parsed now if missing."""
+    """The dbt manifest the assets are defined from: parsed now if missing.
+
+    The parse writes into a folder of its own and the manifest moves into place in one rename:
+    processes that load these definitions side by side (a Dagster webserver and its daemon, two
+    test workers) each read either no manifest or a whole one, never one another is writing.
+    """
     manifest = data.root / "dbt" / "target" / "manifest.json"
     if not manifest.exists():
-        run_dbt(["parse", "--quiet"], data)
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=manifest.parent.parent, prefix="parse-") as scratch:
+            run_dbt(["parse", "--quiet", "--target-path", scratch], data)
+            os.replace(Path(scratch) / "manifest.json", manifest)
     return manifest
 
 
